@@ -1,0 +1,51 @@
+"""aggregate: for each stored article (SQS), assign it to its story and recompute the story's figures."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from newsdive import settings as cfg
+from newsdive import wiring
+from newsdive.aggregate import assign
+from newsdive.events import ArticleRecord
+from newsdive.messages import ArticleStored
+from newsdive.observability import get_logger, get_metrics, get_tracer
+from newsdive.parse import load_article
+
+logger, metrics, tracer = get_logger("aggregate"), get_metrics("aggregate"), get_tracer("aggregate")
+SETTINGS = cfg.settings(cfg.AggregateSettings)
+processor = BatchProcessor(event_type=EventType.SQS, model=ArticleRecord)
+# The same article content is assigned once; a changed article (new hash) is re-applied to its story.
+idempotency = IdempotencyConfig(event_key_jmespath="[article_id, content_hash]", expires_after_seconds=24 * 3600)
+persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
+
+
+@idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
+def assign_once(message: ArticleStored) -> dict:
+    article = load_article(wiring.bucket(SETTINGS.raw_bucket), message.key)
+    result = assign(article, wiring.aggregator())
+    metrics.add_metric(name="ArticlesAssigned", unit=MetricUnit.Count, value=1)
+    if result.created:
+        metrics.add_metric(name="StoriesCreated", unit=MetricUnit.Count, value=1)
+    logger.info("article assigned", article_id=article.id, story_id=result.story_id, created=result.created,
+                changed=result.changed, score=result.score)
+    return {"story_id": result.story_id, "created": result.created}
+
+
+def record_handler(record: ArticleRecord) -> dict:
+    return assign_once(message=record.body)
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    idempotency.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,211 @@
+"""The `newsdive` command: run the pipeline locally, invoke one function, extract a page, run benchmarks."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+EPILOG = """examples:
+  newsdive demo                          run the whole pipeline on the bundled sample web, output in ./out
+  newsdive run --sources my.json --allow-host 127.0.0.1:8000
+  newsdive invoke parse --event events/parse_s3_notification.json
+  newsdive extract page.html --url https://example.org/a
+  newsdive bench extract --dataset ../shared/data/article-extraction-benchmark
+  newsdive schemas --check
+"""
+
+
+def _host_port(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return value
+
+
+def _resolve(value: str) -> str:
+    host, sep, target = value.partition("=")
+    if not sep or not host:
+        raise argparse.ArgumentTypeError(f"expected HOST=IP:PORT, got {value!r}")
+    _host_port(target)
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsdive",
+        description="Serverless news processing: scrape -> parse -> aggregate into stories -> publish deep dives.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--out", type=Path, default=Path("out"), help="folder for the published documents (default: ./out)")
+        p.add_argument("--log", type=Path, default=Path(".newsdive/run.log"), dest="log_file",
+                       help="where the functions' JSON logs and metrics go (default: .newsdive/run.log)")
+        p.add_argument("--replay", action="store_true",
+                       help="deliver every event a second time at the end (shows that handlers are idempotent)")
+        p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+        p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+    demo = commands.add_parser("demo", help="run the pipeline on the bundled sample web (moto, no AWS account)",
+                               description="Start a moto server, deploy infra/template.yaml into it, serve the "
+                               "bundled sample web locally and run schedule -> scrape -> parse -> aggregate -> "
+                               "publish until nothing is left to do; then copy the public bucket into --out.")
+    run_options(demo)
+
+    run = commands.add_parser("run", help="run the pipeline locally over any sources file",
+                              description="Like demo, over your own sources file. Nothing private is reachable "
+                              "except the hosts you allow with --allow-host.")
+    run.add_argument("--sources", type=Path, required=True, help="sources file (JSON or YAML list of sources)")
+    run.add_argument("--allow-host", action="append", default=[], type=_host_port, metavar="HOST:PORT",
+                     help="let the fetcher reach this private/loopback host:port (repeatable)")
+    run.add_argument("--resolve", action="append", default=[], type=_resolve, metavar="HOST=IP:PORT",
+                     help="resolve HOST to IP:PORT, like curl --resolve (repeatable)")
+    run.add_argument("--sites", type=Path, help="also serve this folder of sites/<host>/ files locally")
+    run_options(run)
+
+    invoke = commands.add_parser("invoke", help="invoke one function in-process against a fresh local stack",
+                                 description="Like `sam local invoke`: deploys the stack into a moto server, then "
+                                 "calls FUNCTION's handler with the event file and prints what it returned.")
+    invoke.add_argument("function", choices=["schedule", "scrape", "parse", "aggregate", "publish"])
+    invoke.add_argument("--event", required=True, type=Path, help="event JSON file (see events/)")
+
+    extract = commands.add_parser("extract", help="print one HTML page's extracted article as JSON")
+    extract.add_argument("file", type=Path, help="HTML file ('-' for standard input)")
+    extract.add_argument("--url", help="the page's URL (resolves relative links)")
+    extract.add_argument("--content-type", help="HTTP Content-Type header, if known (charset)")
+
+    schemas = commands.add_parser("schemas", help="write or check the JSON Schemas in schemas/v1/")
+    schemas.add_argument("--check", action="store_true", help="fail if the checked-in schemas differ from the models")
+    schemas.add_argument("--dir", type=Path, help="schemas folder (default: <checkout>/schemas/v1)")
+
+    bench = commands.add_parser("bench", help="benchmarks (extract, metadata, feeds, cluster, ...)", add_help=False)
+    bench.add_argument("name", nargs="?", help="benchmark name")
+    bench.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _version() -> str:
+    from newsdive import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one clear line instead of a traceback for known errors
+        from newsdive.errors import NewsdiveError
+        from newsdive.sources import SourcesFileError
+
+        if isinstance(exc, NewsdiveError | SourcesFileError | FileNotFoundError):
+            print(f"newsdive: error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from newsdive.paths import sample_web
+
+    web = sample_web()
+    args.sources, args.allow_host, args.resolve, args.sites = web / "sources.json", [], [], web / "sites"
+    return _cmd_run(args)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from newsdive.local.runner import RunOptions, run
+
+    summary = run(RunOptions(sources=args.sources, out=args.out, allow_hosts=args.allow_host, host_map=args.resolve,
+                             sites=args.sites, log_file=args.log_file, replay=args.replay, quiet=args.quiet))
+    if args.json:
+        print(json.dumps(summary.__dict__, sort_keys=True))
+    else:
+        print("\n".join(summary.lines()))
+    return 0
+
+
+def _cmd_invoke(args: argparse.Namespace) -> int:
+    from newsdive.local.events import load_event
+    from newsdive.local.pump import EventPump
+    from newsdive.local.runner import local_stack
+
+    event = load_event(args.event)
+    with local_stack() as (stack, session):
+        result = EventPump(stack, session=session).invoke(args.function, event)
+    print(json.dumps(result, indent=2, sort_keys=True, default=str))
+    return 0
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from newsdive.extract import extract_article
+
+    data = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
+    article = extract_article(data, url=args.url, content_type=args.content_type)
+    out = article.model_dump(mode="json")
+    out["word_count"] = article.count_words()
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _cmd_schemas(args: argparse.Namespace) -> int:
+    from newsdive.documents import json_schemas
+    from newsdive.paths import project_root
+    from newsdive.render import to_json
+
+    folder = args.dir or project_root() / "schemas" / "v1"
+    drift = []
+    for name, schema in sorted(json_schemas().items()):
+        path = folder / name
+        body = to_json(schema)
+        if args.check:
+            if not path.is_file() or path.read_bytes() != body:
+                drift.append(str(path))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+            print(f"wrote {path}")
+    if drift:
+        print("schemas differ from the models (run `newsdive schemas`): " + ", ".join(drift), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import pkgutil
+
+    import newsdive.bench
+
+    available = sorted(m.name for m in pkgutil.iter_modules(newsdive.bench.__path__))
+    if not args.name or args.name in ("-h", "--help"):
+        print("usage: newsdive bench NAME [--help] ...\n\nbenchmarks: " + ", ".join(available))
+        return 0 if args.name else 2
+    if args.name not in available:
+        print(f"newsdive: error: no benchmark {args.name!r} (have: {', '.join(available)})", file=sys.stderr)
+        return 2
+    module = importlib.import_module(f"newsdive.bench.{args.name}")
+    return int(module.main(args.args) or 0)
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "run": _cmd_run,
+    "invoke": _cmd_invoke,
+    "extract": _cmd_extract,
+    "schemas": _cmd_schemas,
+    "bench": _cmd_bench,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Story clustering: article term vectors, candidate lookup through an inverted index, incremental assignment."""

@@ -1,0 +1,102 @@
+"""Lambda-shaped events and contexts for the local run, and `load_event()` for the sample events in events/.
+
+The shapes follow what Lambda's event source mappings deliver (SQS batches, DynamoDB stream batches,
+EventBridge scheduled events), so handlers cannot tell the local run from AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from newsdive.paths import events_dir
+
+
+def load_event(name: str | Path) -> dict[str, Any]:
+    """A sample event from events/ by file name (with or without .json), or any JSON file by path."""
+    path = Path(name)
+    if not path.is_file():
+        path = events_dir() / (name if str(name).endswith(".json") else f"{name}.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def scheduled_event(when: datetime, *, region: str, rule_arn: str = "") -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"schedule/{when.isoformat()}")),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule_arn] if rule_arn else [],
+        "detail": {},
+    }
+
+
+def sqs_event(messages: list[dict[str, Any]], *, queue_arn: str, region: str) -> dict[str, Any]:
+    """An SQS batch event from `receive_message` results (AttributeNames=All)."""
+    records = []
+    for message in messages:
+        attributes = message.get("Attributes", {})
+        records.append(
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": {
+                    "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
+                    "SentTimestamp": attributes.get("SentTimestamp", "0"),
+                    "SenderId": attributes.get("SenderId", "AIDAEXAMPLE"),
+                    "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp", "0"),
+                },
+                "messageAttributes": message.get("MessageAttributes", {}),
+                "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+        )
+    return {"Records": records}
+
+
+def stream_event(records: list[dict[str, Any]], *, stream_arn: str) -> dict[str, Any]:
+    """A DynamoDB stream batch event from `get_records` results (timestamps as epoch seconds, as Lambda sends)."""
+    out = []
+    for record in records:
+        record = json.loads(json.dumps(record, default=_epoch))
+        record["eventSourceARN"] = stream_arn
+        out.append(record)
+    return {"Records": out}
+
+
+def _epoch(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+@dataclass
+class LocalContext:
+    """The parts of the Lambda context object that Powertools and our handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: int = 60
+    region: str = "us-east-1"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    function_version: str = "$LATEST"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_seconds * 1000

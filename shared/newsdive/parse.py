@@ -1,0 +1,79 @@
+"""The parse stage's domain logic: a stored raw page becomes an Article, stored and handed to aggregate."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from newsdive.article import Article, content_hash, url_id
+from newsdive.messages import ArticleStored, RawPageMeta
+from newsdive.storage.ports import MessageQueue, ObjectStore
+
+
+@dataclass
+class Parser:
+    raw: ObjectStore
+    aggregate_queue: MessageQueue
+    max_bytes: int = 5_000_000
+
+
+def article_key(article_id: str) -> str:
+    return f"articles/{article_id}.json"
+
+
+def canonical_identity(item_url: str, page_canonical: str | None) -> str:
+    """The URL that names the article: the page's own canonical URL when it stays on the publisher's site,
+    else the (already canonicalised) feed item URL. Off-site canonicals are not trusted with identity."""
+    if page_canonical:
+        from newsdive.urls import canonicalize_url
+
+        try:
+            candidate = canonicalize_url(page_canonical)
+        except ValueError:
+            return item_url
+        if urlsplit(candidate).hostname == urlsplit(item_url).hostname:
+            return candidate
+    return item_url
+
+
+def parse(key: str, deps: Parser) -> Article:
+    """Extract the article of the raw page at `key`, store it (if it changed) and notify aggregate.
+
+    The notification is sent every time, even when the stored article is unchanged: aggregate is idempotent, and
+    this way a crash between the two writes cannot lose the article.
+    """
+    from newsdive.extract import extract_article
+
+    stored = deps.raw.get(key)
+    meta = RawPageMeta.from_s3(dict(stored.metadata))
+    html = gzip.decompress(stored.body) if stored.body[:2] == b"\x1f\x8b" else stored.body
+    extracted = extract_article(html, url=meta.final_url, content_type=meta.content_type or None,
+                                max_bytes=deps.max_bytes)
+    identity = canonical_identity(meta.url, extracted.canonical_url)
+    article = Article(
+        **extracted.model_dump(),
+        id=url_id(identity),
+        url=identity,
+        source=meta.source_ref,
+        fetched_at=datetime.fromisoformat(meta.fetched_at),
+        feed_title=meta.feed_title or None,
+        feed_published_at=meta.feed_time,
+        word_count=extracted.count_words(),
+        content_hash=content_hash(extracted),
+    )
+    target = article_key(article.id)
+    existing = deps.raw.head(target)
+    if existing is None or existing.get("content-hash") != article.content_hash:
+        deps.raw.put(target, article.model_dump_json().encode("utf-8"), content_type="application/json",
+                     metadata={"content-hash": article.content_hash, "source-id": article.source.id})
+    message = ArticleStored(article_id=article.id, key=target, content_hash=article.content_hash,
+                            source_id=article.source.id, published_at=article.best_time)
+    deps.aggregate_queue.send([message.model_dump_json()])
+    return article
+
+
+def load_article(raw: ObjectStore, key: str) -> Article:
+    return Article.model_validate(json.loads(raw.get(key).body))

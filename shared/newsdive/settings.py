@@ -1,0 +1,69 @@
+"""One settings model per function, read from the environment once (at cold start) and validated then.
+
+Every variable is set in infra/template.yaml and documented in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class _Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+
+class ScheduleSettings(_Settings):
+    sources_bucket: Annotated[str, Field(min_length=3)]
+    sources_key: str = "config/sources.json"
+    scrape_queue_url: Annotated[str, Field(min_length=1)]
+    crawl_table: Annotated[str, Field(min_length=1)]
+
+
+class ScrapeSettings(_Settings):
+    raw_bucket: Annotated[str, Field(min_length=3)]
+    crawl_table: Annotated[str, Field(min_length=1)]
+    idempotency_table: Annotated[str, Field(min_length=1)]
+    fetch_allow_hosts: str = ""
+    fetch_host_map: str = ""
+    fetch_user_agent: str = "newsdive/0.1 (+https://github.com/newsdive/newsdive)"
+    fetch_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 15.0
+    fetch_max_bytes: Annotated[int, Field(gt=0)] = 5_000_000
+    seen_ttl_days: Annotated[int, Field(ge=1)] = 30
+    max_items_per_feed: Annotated[int, Field(ge=1)] = 100
+
+
+class ParseSettings(_Settings):
+    raw_bucket: Annotated[str, Field(min_length=3)]
+    aggregate_queue_url: Annotated[str, Field(min_length=1)]
+    parse_max_bytes: Annotated[int, Field(gt=0)] = 5_000_000
+
+
+class AggregateSettings(_Settings):
+    raw_bucket: Annotated[str, Field(min_length=3)]
+    stories_table: Annotated[str, Field(min_length=1)]
+    index_table: Annotated[str, Field(min_length=1)]
+    idempotency_table: Annotated[str, Field(min_length=1)]
+    blindspot_low_pct: Annotated[int, Field(ge=0, le=100)] = 15
+    blindspot_high_pct: Annotated[int, Field(ge=0, le=100)] = 50
+    blindspot_min_outlets: Annotated[int, Field(ge=1)] = 3
+    match_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.30
+    story_window_hours: Annotated[int, Field(ge=1)] = 72
+
+
+class PublishSettings(_Settings):
+    raw_bucket: Annotated[str, Field(min_length=3)]
+    stories_table: Annotated[str, Field(min_length=1)]
+    index_table: Annotated[str, Field(min_length=1)]
+    public_bucket: Annotated[str, Field(min_length=3)]
+    public_base_url: str = ""
+    cache_control_seconds: Annotated[int, Field(ge=0)] = 300
+
+
+@lru_cache(maxsize=None)
+def settings(kind: type[_Settings]) -> _Settings:
+    """The cached settings of a function; raises pydantic's ValidationError naming each missing variable."""
+    return kind()  # type: ignore[call-arg]

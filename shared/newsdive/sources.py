@@ -1,0 +1,118 @@
+"""News sources (outlets), their bias rating on the 7-point scale and the Left/Center/Right buckets."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+
+class Bias(StrEnum):
+    """An outlet's rating on the 7-point scale used by Ground News, AllSides and MBFC (plus unrated)."""
+
+    FAR_LEFT = "far-left"
+    LEFT = "left"
+    LEAN_LEFT = "lean-left"
+    CENTER = "center"
+    LEAN_RIGHT = "lean-right"
+    RIGHT = "right"
+    FAR_RIGHT = "far-right"
+    UNRATED = "unrated"
+
+
+class Side(StrEnum):
+    """The three coverage buckets shown on a story ("L 20% · C 60% · R 20%")."""
+
+    LEFT = "left"
+    CENTER = "center"
+    RIGHT = "right"
+
+
+_SIDE_OF: dict[Bias, Side | None] = {
+    Bias.FAR_LEFT: Side.LEFT,
+    Bias.LEFT: Side.LEFT,
+    Bias.LEAN_LEFT: Side.LEFT,
+    Bias.CENTER: Side.CENTER,
+    Bias.LEAN_RIGHT: Side.RIGHT,
+    Bias.RIGHT: Side.RIGHT,
+    Bias.FAR_RIGHT: Side.RIGHT,
+    Bias.UNRATED: None,
+}
+
+
+def side_of(bias: Bias) -> Side | None:
+    """The bucket an outlet's rating falls in; None for unrated outlets (excluded from percentages)."""
+    return _SIDE_OF[Bias(bias)]
+
+
+SourceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Stable slug of the outlet")]
+
+
+class Source(BaseModel):
+    """One outlet as declared in a sources file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: SourceId
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    homepage: Annotated[str, Field(pattern=r"^https?://", max_length=2048)]
+    bias: Bias = Bias.UNRATED
+    feeds: Annotated[list[Annotated[str, Field(pattern=r"^https?://", max_length=2048)]], Field(default_factory=list)]
+    country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] = None
+    language: Annotated[str | None, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$", description="BCP 47")] = None
+    interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60, description="How often the feeds are due")] = 15
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _upper_country(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def side(self) -> Side | None:
+        return side_of(self.bias)
+
+
+_SOURCES = TypeAdapter(list[Source])
+
+
+class SourcesFileError(ValueError):
+    """A sources file that cannot be read or does not match the documented schema."""
+
+
+def parse_sources(data: bytes | str, *, name: str = "<sources>") -> list[Source]:
+    """Validate the content of a sources file (a JSON or YAML list of Source objects); ids must be unique."""
+    text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+    try:
+        if name.endswith((".yaml", ".yml")):
+            import yaml  # only the CLI reads YAML; the functions get JSON
+
+            raw = yaml.safe_load(text)
+        else:
+            raw = json.loads(text)
+        sources = _SOURCES.validate_python(raw)
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file name for a clear message
+        raise SourcesFileError(f"{name}: not a valid sources file: {exc}") from exc
+    seen: set[str] = set()
+    for source in sources:
+        if source.id in seen:
+            raise SourcesFileError(f"{name}: source id {source.id!r} appears twice")
+        seen.add(source.id)
+    return sources
+
+
+def load_sources(path: str | Path) -> list[Source]:
+    """Read and validate a sources file from disk."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourcesFileError(f"{path}: cannot read sources file: {exc.strerror}") from exc
+    return parse_sources(data, name=str(path))
+
+
+def dump_sources(sources: list[Source]) -> bytes:
+    """Serialise sources as the JSON sources file format (stable key order)."""
+    return _SOURCES.dump_json(sources, indent=2, exclude_defaults=False)

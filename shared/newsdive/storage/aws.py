@@ -1,0 +1,307 @@
+"""boto3 adapters for the ports: S3 buckets, SQS queues, DynamoDB tables.
+
+Each adapter takes an injected client (tests, the local runner) or builds a cached one. botocore's ClientError is
+translated into newsdive's typed errors here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from newsdive.errors import NotFoundError, StorageError, VersionConflictError
+from newsdive.storage.clients import client as cached_client
+from newsdive.storage.ports import (
+    POSTINGS_CAP,
+    CandidateIndex,
+    CrawlState,
+    MessageQueue,
+    ObjectStore,
+    StoredObject,
+    StoryRepository,
+)
+from newsdive.story import StoryRecord
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise VersionConflictError(f"{what}: condition failed") from exc
+        if code in ("NoSuchKey", "404", "NotFound", "ResourceNotFoundException"):
+            raise NotFoundError(f"{what}: not found") from exc
+        raise StorageError(f"{what}: {code or exc}") from exc
+
+
+class S3ObjectStore(ObjectStore):
+    def __init__(self, bucket: str, client: Any = None) -> None:
+        self.bucket = bucket
+        self._s3 = client or cached_client("s3")
+
+    def get(self, key: str) -> StoredObject:
+        with _translated(f"s3://{self.bucket}/{key}"):
+            response = self._s3.get_object(Bucket=self.bucket, Key=key)
+            return StoredObject(
+                body=response["Body"].read(),
+                content_type=response.get("ContentType"),
+                metadata=response.get("Metadata", {}),
+                etag=response.get("ETag"),
+            )
+
+    def head(self, key: str) -> Mapping[str, str] | None:
+        try:
+            with _translated(f"s3://{self.bucket}/{key}"):
+                return self._s3.head_object(Bucket=self.bucket, Key=key).get("Metadata", {})
+        except NotFoundError:
+            return None
+
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+        cache_control: str | None = None,
+        content_encoding: str | None = None,
+    ) -> None:
+        extra: dict[str, Any] = {}
+        if cache_control:
+            extra["CacheControl"] = cache_control
+        if content_encoding:
+            extra["ContentEncoding"] = content_encoding
+        with _translated(f"s3://{self.bucket}/{key}"):
+            self._s3.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, Metadata=dict(metadata or {}), **extra
+            )
+
+    def keys(self, prefix: str) -> list[str]:
+        out: list[str] = []
+        with _translated(f"s3://{self.bucket}/{prefix}"):
+            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                out.extend(obj["Key"] for obj in page.get("Contents", []))
+        return sorted(out)
+
+
+class SqsQueue(MessageQueue):
+    def __init__(self, queue_url: str, client: Any = None) -> None:
+        self.queue_url = queue_url
+        self._sqs = client or cached_client("sqs")
+
+    def send(self, bodies: Sequence[str]) -> None:
+        for start in range(0, len(bodies), 10):
+            chunk = bodies[start : start + 10]
+            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
+            with _translated(f"sqs {self.queue_url}"):
+                response = self._sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            if response.get("Failed"):
+                failed = response["Failed"][0]
+                raise StorageError(f"sqs {self.queue_url}: {failed.get('Code')}: {failed.get('Message')}")
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+class DynamoCrawlState(CrawlState):
+    """Items `URL#<id>` (seen pages, with a TTL) and `SOURCE#<id>` (last claimed schedule slot)."""
+
+    def __init__(self, table: str, client: Any = None) -> None:
+        self.table = table
+        self._ddb = client or cached_client("dynamodb")
+
+    def seen(self, url_ids: Sequence[str]) -> set[str]:
+        keys = [{"pk": _s(f"URL#{u}")} for u in dict.fromkeys(url_ids)]
+        found = _batch_get(self._ddb, self.table, keys, projection="pk")
+        return {item["pk"]["S"].removeprefix("URL#") for item in found}
+
+    def mark_seen(self, url_id: str, *, url: str, ttl_seconds: int, now: float) -> bool:
+        try:
+            with _translated(f"{self.table} URL#{url_id}"):
+                self._ddb.put_item(
+                    TableName=self.table,
+                    Item={"pk": _s(f"URL#{url_id}"), "url": _s(url), "expires_at": {"N": str(int(now + ttl_seconds))}},
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except VersionConflictError:
+            return False
+        return True
+
+    def claim_slot(self, source_id: str, *, slot: str, due_after: str) -> bool:
+        try:
+            with _translated(f"{self.table} SOURCE#{source_id}"):
+                self._ddb.update_item(
+                    TableName=self.table,
+                    Key={"pk": _s(f"SOURCE#{source_id}")},
+                    UpdateExpression="SET last_slot = :slot",
+                    ConditionExpression="attribute_not_exists(last_slot) OR last_slot <= :due",
+                    ExpressionAttributeValues={":slot": _s(slot), ":due": _s(due_after)},
+                )
+        except VersionConflictError:
+            return False
+        return True
+
+
+class DynamoStoryRepository(StoryRepository):
+    """One item per story: key and index attributes as top-level attributes, the full record as JSON in `doc`."""
+
+    def __init__(self, table: str, client: Any = None) -> None:
+        self.table = table
+        self._ddb = client or cached_client("dynamodb")
+
+    def get(self, story_id: str) -> StoryRecord | None:
+        with _translated(f"{self.table} {story_id}"):
+            item = self._ddb.get_item(
+                TableName=self.table, Key={"story_id": _s(story_id)}, ConsistentRead=True
+            ).get("Item")
+        return story_from_item(item) if item else None
+
+    def get_centroids(self, story_ids: Sequence[str]) -> dict[str, tuple[dict[str, float], str | None]]:
+        keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
+        items = _batch_get(self._ddb, self.table, keys, projection="story_id, centroid, updated_at")
+        return {
+            item["story_id"]["S"]: (json.loads(item["centroid"]["S"]), item.get("updated_at", {}).get("S"))
+            for item in items
+            if "centroid" in item
+        }
+
+    def save(self, story: StoryRecord, *, expected_version: int | None) -> StoryRecord:
+        stored = story.model_copy(update={"version": (expected_version or 0) + 1})
+        condition: dict[str, Any]
+        if expected_version is None:
+            condition = {"ConditionExpression": "attribute_not_exists(story_id)"}
+        else:
+            condition = {
+                "ConditionExpression": "#v = :v",
+                "ExpressionAttributeNames": {"#v": "version"},
+                "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
+            }
+        with _translated(f"{self.table} {story.story_id}"):
+            self._ddb.put_item(TableName=self.table, Item=story_to_item(stored), **condition)
+        return stored
+
+    def newest(self, *, category: str | None = None, blindspot: bool = False, limit: int = 50) -> list[StoryRecord]:
+        from newsdive.classify import CATEGORIES
+
+        if blindspot:
+            partitions = [("by_blindspot", "blindspot", side) for side in ("left", "right")]
+        elif category:
+            partitions = [("by_category", "category", category)]
+        else:
+            partitions = [("by_category", "category", c) for c in CATEGORIES]
+        items: list[dict[str, Any]] = []
+        for index_name, attribute, value in partitions:
+            with _translated(f"{self.table} {index_name}={value}"):
+                response = self._ddb.query(
+                    TableName=self.table,
+                    IndexName=index_name,
+                    KeyConditionExpression="#a = :v",
+                    ExpressionAttributeNames={"#a": attribute},
+                    ExpressionAttributeValues={":v": _s(value)},
+                    ScanIndexForward=False,
+                    Limit=limit,
+                )
+            items.extend(response.get("Items", []))
+        items.sort(key=lambda it: it["sort_key"]["S"], reverse=True)
+        return [story_from_item(it) for it in items[:limit]]
+
+
+def story_to_item(story: StoryRecord) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "story_id": _s(story.story_id),
+        "version": {"N": str(story.version)},
+        "category": _s(story.category),
+        "sort_key": _s(story.sort_key),
+        "centroid": _s(json.dumps(story.centroid, sort_keys=True)),
+        "doc": _s(story.model_dump_json()),
+    }
+    if story.updated_at:
+        item["updated_at"] = _s(story.updated_at.isoformat())
+    if story.blindspot:
+        item["blindspot"] = _s(story.blindspot.value)  # sparse attribute: only blindspots enter that index
+    return item
+
+
+def story_from_item(item: Mapping[str, Any]) -> StoryRecord:
+    """A story from a DynamoDB item (also a stream record's NewImage, which has the same shape)."""
+    return StoryRecord.model_validate_json(item["doc"]["S"])
+
+
+class DynamoCandidateIndex(CandidateIndex):
+    """Items `T#<day>#<term>` holding a capped string set of story ids, and `A#<article id>` -> story id."""
+
+    def __init__(self, table: str, client: Any = None) -> None:
+        self.table = table
+        self._ddb = client or cached_client("dynamodb")
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        items = _batch_get(self._ddb, self.table, [{"pk": _s(f"T#{k}")} for k in dict.fromkeys(keys)], "pk, stories")
+        return {item["pk"]["S"][2:]: set(item.get("stories", {}).get("SS", [])) for item in items}
+
+    def post(self, keys: Sequence[str], story_id: str, *, ttl_seconds: int, now: float) -> None:
+        for key in dict.fromkeys(keys):
+            try:
+                with _translated(f"{self.table} T#{key}"):
+                    self._ddb.update_item(
+                        TableName=self.table,
+                        Key={"pk": _s(f"T#{key}")},
+                        UpdateExpression="ADD stories :s SET expires_at = :e",
+                        ConditionExpression="attribute_not_exists(stories) OR size(stories) < :cap "
+                        "OR contains(stories, :id)",
+                        ExpressionAttributeValues={
+                            ":s": {"SS": [story_id]},
+                            ":id": _s(story_id),
+                            ":e": {"N": str(int(now + ttl_seconds))},
+                            ":cap": {"N": str(POSTINGS_CAP)},
+                        },
+                    )
+            except VersionConflictError:
+                continue  # key is full: the term is too common to be useful
+
+    def assignment(self, article_id: str) -> str | None:
+        with _translated(f"{self.table} A#{article_id}"):
+            item = self._ddb.get_item(
+                TableName=self.table, Key={"pk": _s(f"A#{article_id}")}, ConsistentRead=True
+            ).get("Item")
+        return item["story_id"]["S"] if item else None
+
+    def claim_assignment(self, article_id: str, story_id: str) -> str:
+        try:
+            with _translated(f"{self.table} A#{article_id}"):
+                self._ddb.put_item(
+                    TableName=self.table,
+                    Item={"pk": _s(f"A#{article_id}"), "story_id": _s(story_id)},
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except VersionConflictError:
+            existing = self.assignment(article_id)
+            if existing:
+                return existing
+            raise
+        return story_id
+
+
+def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
+    """BatchGetItem in chunks of 100, retrying unprocessed keys with a short backoff."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {table: {"Keys": keys[start : start + 100], "ProjectionExpression": projection}}
+        for attempt in range(8):
+            with _translated(f"{table} batch_get"):
+                response = ddb.batch_get_item(RequestItems=request)
+            found.extend(response.get("Responses", {}).get(table, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(min(1.0, 0.02 * 2**attempt))
+        else:
+            raise StorageError(f"{table}: batch_get left keys unprocessed")
+    return found

@@ -1,0 +1,109 @@
+"""The storage and messaging ports of the domain code. No boto3 here."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from newsdive.story import StoryRecord
+
+POSTINGS_CAP = 50  # story ids per index key: beyond that a term is too common to tell stories apart
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    body: bytes
+    content_type: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    etag: str | None = None
+
+
+class ObjectStore(ABC):
+    """A bucket."""
+
+    @abstractmethod
+    def get(self, key: str) -> StoredObject:
+        """The object; raises NotFoundError when absent."""
+
+    @abstractmethod
+    def head(self, key: str) -> Mapping[str, str] | None:
+        """The object's user metadata, or None when absent."""
+
+    @abstractmethod
+    def put(
+        self,
+        key: str,
+        body: bytes,
+        *,
+        content_type: str,
+        metadata: Mapping[str, str] | None = None,
+        cache_control: str | None = None,
+        content_encoding: str | None = None,
+    ) -> None: ...
+
+    @abstractmethod
+    def keys(self, prefix: str) -> list[str]:
+        """Keys under a prefix, sorted (used by local tooling, never on a per-article path)."""
+
+
+class MessageQueue(ABC):
+    @abstractmethod
+    def send(self, bodies: Sequence[str]) -> None:
+        """Send messages (batched by the adapter); raises on any failed entry."""
+
+
+class CrawlState(ABC):
+    """Seen URLs and per-source schedule state."""
+
+    @abstractmethod
+    def seen(self, url_ids: Sequence[str]) -> set[str]:
+        """Which of these URL ids were already stored."""
+
+    @abstractmethod
+    def mark_seen(self, url_id: str, *, url: str, ttl_seconds: int, now: float) -> bool:
+        """Record a URL as stored; False if it already was (conditional put)."""
+
+    @abstractmethod
+    def claim_slot(self, source_id: str, *, slot: str, due_after: str) -> bool:
+        """Claim the schedule slot `slot` for a source if its last claimed slot is at or before `due_after`."""
+
+
+class StoryRepository(ABC):
+    @abstractmethod
+    def get(self, story_id: str) -> StoryRecord | None: ...
+
+    @abstractmethod
+    def get_centroids(self, story_ids: Sequence[str]) -> dict[str, tuple[dict[str, float], str | None]]:
+        """Centroid and last update time (ISO) of each existing story: the cheap read for candidate scoring."""
+
+    @abstractmethod
+    def save(self, story: StoryRecord, *, expected_version: int | None) -> StoryRecord:
+        """Write with an optimistic check (None: must not exist yet); returns the stored record (version + 1).
+
+        Raises VersionConflictError when another writer got there first.
+        """
+
+    @abstractmethod
+    def newest(self, *, category: str | None = None, blindspot: bool = False, limit: int = 50) -> list[StoryRecord]:
+        """Newest stories first, through an index (never a scan): all, one category, or blindspots only."""
+
+
+class CandidateIndex(ABC):
+    """Inverted index term-bucket -> story ids, plus article -> story assignments."""
+
+    @abstractmethod
+    def lookup(self, keys: Sequence[str]) -> dict[str, set[str]]:
+        """Story ids posted under each key (one batched read)."""
+
+    @abstractmethod
+    def post(self, keys: Sequence[str], story_id: str, *, ttl_seconds: int, now: float) -> None:
+        """Add the story under each key (capped per key so common terms never make hot items)."""
+
+    @abstractmethod
+    def assignment(self, article_id: str) -> str | None:
+        """The story an article was assigned to, if any."""
+
+    @abstractmethod
+    def claim_assignment(self, article_id: str, story_id: str) -> str:
+        """Record article -> story unless already recorded; returns the story id that holds (first writer wins)."""

@@ -1,0 +1,139 @@
+"""A story: the articles of many outlets about one event, and every figure derived from them.
+
+Derived figures are always recomputed from the member set (never incremented in place), so a repeated or
+reordered delivery cannot make them drift.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from statistics import fmean
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from newsdive.bias import BiasDistribution, BlindspotRule, distribution
+from newsdive.classify import CATEGORIES, majority
+from newsdive.cluster.features import cosine, merged
+from newsdive.sentiment import SentimentLabel, label
+from newsdive.sources import Bias, Side
+
+CENTROID_TERMS = 60
+
+
+class Member(BaseModel):
+    """What a story keeps of each of its articles: enough to render, rank and recompute."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str
+    outlet_id: str
+    outlet: str
+    bias: Bias
+    title: str
+    url: str
+    published_at: AwareDatetime | None = None
+    category: str = "general"
+    regions: list[str] = Field(default_factory=list)
+    sentiment: float = 0.0
+    words: Annotated[int, Field(ge=0)] = 0
+    lead: str = Field(default="", description="The article's opening sentences, for summaries and snippets")
+    vector: dict[str, float] = Field(default_factory=dict, description="Term vector; the centroid's inputs")
+    flags: list[str] = Field(default_factory=list)
+
+
+class Sentiment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: Annotated[float, Field(ge=-1, le=1, description="Mean VADER compound over the articles")] = 0.0
+    label: SentimentLabel = "neutral"
+    by_side: dict[Side, float] = Field(default_factory=dict)
+
+
+class StoryRecord(BaseModel):
+    """The stored story (one DynamoDB item); `version` guards concurrent updates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    story_id: str
+    version: Annotated[int, Field(ge=0)] = 0
+    members: dict[str, Member] = Field(default_factory=dict)
+    title: str = ""
+    category: str = "general"
+    regions: list[str] = Field(default_factory=list)
+    bias: BiasDistribution = Field(default_factory=BiasDistribution)
+    blindspot: Side | None = None
+    sentiment: Sentiment = Field(default_factory=Sentiment)
+    centroid: dict[str, float] = Field(default_factory=dict)
+    published_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+    @property
+    def sort_key(self) -> str:
+        """Newest-first ordering key for the index GSIs: last update, then id for ties."""
+        when = self.updated_at.isoformat() if self.updated_at else "0000"
+        return f"{when}#{self.story_id}"
+
+    def outlets(self) -> dict[str, Bias]:
+        """Distinct outlets of the story with their rating (an outlet with several articles appears once)."""
+        return {m.outlet_id: m.bias for m in self.members.values()}
+
+    def ordered_members(self) -> list[Member]:
+        """Members by time, then id: the timeline order, and a stable order for everything else."""
+        far_future = "9999"
+        return sorted(
+            self.members.values(),
+            key=lambda m: (m.published_at.isoformat() if m.published_at else far_future, m.article_id),
+        )
+
+
+def with_member(story: StoryRecord, member: Member, rule: BlindspotRule) -> StoryRecord:
+    """The story with `member` added (or replaced) and every derived figure recomputed from the members."""
+    members = dict(story.members)
+    members[member.article_id] = member
+    return recompute(story.model_copy(update={"members": members}), rule)
+
+
+def recompute(story: StoryRecord, rule: BlindspotRule) -> StoryRecord:
+    members = story.ordered_members()
+    if not members:
+        return story
+    dist = distribution(story.outlets())
+    centroid = merged((m.vector for m in members), CENTROID_TERMS)
+    times = [m.published_at for m in members if m.published_at]
+    by_side: dict[Side, list[float]] = {}
+    from newsdive.sources import side_of
+
+    for m in members:
+        side = side_of(m.bias)
+        if side is not None:
+            by_side.setdefault(side, []).append(m.sentiment)
+    score = round(fmean(m.sentiment for m in members), 4)
+    region_votes = [r for m in members for r in m.regions]
+    regions = sorted(set(region_votes), key=lambda r: (-region_votes.count(r), r))[:3]
+    return story.model_copy(
+        update={
+            "title": _representative(members, centroid).title,
+            "category": majority((m.category for m in members), order=CATEGORIES),
+            "regions": regions,
+            "bias": dist,
+            "blindspot": rule.blindspot(dist),
+            "sentiment": Sentiment(
+                score=score,
+                label=label(score),
+                by_side={side: round(fmean(v), 4) for side, v in sorted(by_side.items())},
+            ),
+            "centroid": centroid,
+            "published_at": min(times) if times else None,
+            "updated_at": max(times) if times else None,
+        }
+    )
+
+
+def _representative(members: list[Member], centroid: dict[str, float]) -> Member:
+    """The article closest to the story's centroid (earliest wins ties): its headline names the story."""
+    return max(members, key=lambda m: (round(cosine(m.vector, centroid), 6), -_epoch(m.published_at)))
+
+
+def _epoch(when: datetime | None) -> float:
+    return when.timestamp() if when else float("inf")
