@@ -16,7 +16,7 @@ from newsdive import wiring
 from newsdive.aggregate import assign
 from newsdive.events import ArticleRecord
 from newsdive.messages import ArticleStored
-from newsdive.observability import get_logger, get_metrics, get_tracer
+from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.parse import load_article
 
 logger, metrics, tracer = get_logger("aggregate"), get_metrics("aggregate"), get_tracer("aggregate")
@@ -34,11 +34,12 @@ def assign_once(message: ArticleStored) -> dict:
     metrics.add_metric(name="ArticlesAssigned", unit=MetricUnit.Count, value=1)
     if result.created:
         metrics.add_metric(name="StoriesCreated", unit=MetricUnit.Count, value=1)
-    logger.info("article assigned", article_id=article.id, story_id=result.story_id, created=result.created,
+    logger.info("article assigned", article_id=article.id, story_id=result.story_id, new_story=result.created,
                 changed=result.changed, score=result.score)
     return {"story_id": result.story_id, "created": result.created}
 
 
+@log_failures(logger, "article")
 def record_handler(record: ArticleRecord) -> dict:
     return assign_once(message=record.body)
 
@@ -48,4 +49,7 @@ def record_handler(record: ArticleRecord) -> dict:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
+    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
+    return response

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsdive import settings as cfg
 from newsdive import wiring
 from newsdive.events import S3NotificationRecordSqs
-from newsdive.observability import get_logger, get_metrics, get_tracer
+from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.parse import parse
 
 logger, metrics, tracer = get_logger("parse"), get_metrics("parse"), get_tracer("parse")
@@ -17,6 +17,7 @@ SETTINGS = cfg.settings(cfg.ParseSettings)
 processor = BatchProcessor(event_type=EventType.SQS, model=S3NotificationRecordSqs)
 
 
+@log_failures(logger, "raw page")
 def record_handler(record: S3NotificationRecordSqs) -> None:
     notification = record.body
     if notification.is_test_event:
@@ -35,4 +36,7 @@ def record_handler(record: S3NotificationRecordSqs) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
+    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
+    return response

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdive import settings as cfg
 from newsdive import wiring
-from newsdive.observability import get_logger, get_metrics, get_tracer
+from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.publish import publish, publish_index, publish_schemas
 from newsdive.story import StoryRecord
 
@@ -18,6 +18,7 @@ SETTINGS = cfg.settings(cfg.PublishSettings)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+@log_failures(logger, "story")
 def record_handler(record: DynamoDBRecord) -> None:
     image = record.dynamodb.new_image if record.dynamodb else None
     if not image or "doc" not in image:
@@ -42,6 +43,8 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     _touched.clear()
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
+    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
+    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
     if _touched:
         report = publish_index(sorted(_touched), wiring.publisher())
         report.written += publish_schemas(wiring.publisher().public).written

@@ -15,7 +15,7 @@ from newsdive import settings as cfg
 from newsdive import wiring
 from newsdive.events import ScrapeRecord
 from newsdive.messages import ScrapeRequest
-from newsdive.observability import get_logger, get_metrics, get_tracer
+from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.scrape import scrape
 
 logger, metrics, tracer = get_logger("scrape"), get_metrics("scrape"), get_tracer("scrape")
@@ -38,6 +38,7 @@ def scrape_once(request: ScrapeRequest) -> dict:
     return {"source_id": report.source_id, "stored": report.stored}
 
 
+@log_failures(logger, "scrape request")
 def record_handler(record: ScrapeRecord) -> dict:
     return scrape_once(request=record.body)
 
@@ -47,4 +48,7 @@ def record_handler(record: ScrapeRecord) -> dict:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register_lambda_context(context)
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
+    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
+    return response

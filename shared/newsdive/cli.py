@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "calls FUNCTION's handler with the event file and prints what it returned.")
     invoke.add_argument("function", choices=["schedule", "scrape", "parse", "aggregate", "publish"])
     invoke.add_argument("--event", required=True, type=Path, help="event JSON file (see events/)")
+    invoke.add_argument("--sources", type=Path, help="sources file the schedule function reads "
+                        "(default: the bundled sample sources)")
 
     extract = commands.add_parser("extract", help="print one HTML page's extracted article as JSON")
     extract.add_argument("file", type=Path, help="HTML file ('-' for standard input)")
@@ -141,8 +143,12 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     from newsdive.local.pump import EventPump
     from newsdive.local.runner import local_stack
 
+    from newsdive.local.runner import upload_sources
+    from newsdive.paths import sample_web
+
     event = load_event(args.event)
     with local_stack() as (stack, session):
+        upload_sources(stack, session, args.sources or sample_web() / "sources.json")
         result = EventPump(stack, session=session).invoke(args.function, event)
     print(json.dumps(result, indent=2, sort_keys=True, default=str))
     return 0

@@ -7,11 +7,14 @@ handlers that ask for it pay for it. Each handler names its own service.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
 
 NAMESPACE = "newsdive"
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def get_logger(service: str) -> Logger:
@@ -21,6 +24,27 @@ def get_logger(service: str) -> Logger:
 
 def get_metrics(service: str) -> Metrics:
     return Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE), service=service)
+
+
+def log_failures(logger: Logger, what: str) -> Callable[[F], F]:
+    """Log a record handler's exception (with its type and whether a retry can help) before the batch
+    processor turns it into a partial batch failure; otherwise the reason would be lost."""
+
+    def decorate(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except Exception as exc:
+                from newsdive.errors import is_permanent
+
+                logger.exception(f"{what} failed", error=type(exc).__name__, reason=str(exc)[:500],
+                                 permanent=is_permanent(exc))
+                raise
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 @lru_cache(maxsize=None)

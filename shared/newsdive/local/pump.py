@@ -43,10 +43,11 @@ class PumpReport:
         return self.stages.setdefault(name, StageStats())
 
 
-def load_handler(function: LocalFunction) -> Callable[[dict, Any], Any]:
-    """Import functions/<name>/handler.py as Lambda would (its own module), and return the entry point."""
+def load_handler(function: LocalFunction, *, instance: str = "") -> Callable[[dict, Any], Any]:
+    """Import functions/<name>/handler.py as Lambda would (its own module, a cold start per `instance`),
+    and return the entry point. A new stack gets new module objects, as a new deployment gets new containers."""
     module_name, attribute = function.handler.rsplit(".", 1)
-    qualified = f"newsdive_function_{function.name}_{module_name}"
+    qualified = f"newsdive_function_{function.name}_{module_name}{instance}"
     module: ModuleType | None = sys.modules.get(qualified)
     if module is None:
         spec = importlib.util.spec_from_file_location(qualified, function.code_dir / f"{module_name}.py")
@@ -83,7 +84,7 @@ class EventPump:
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         self.journal.append((name, event))
         function = self.stack.functions[name]
-        handler = load_handler(function)
+        handler = load_handler(function, instance=f"_{id(self.stack):x}")
         return handler(event, LocalContext(function_name=f"newsdive-{name}", region=self.stack.region))
 
     def tick(self, when: datetime) -> Any:

@@ -55,6 +55,8 @@ class RunSummary:
     stages: dict[str, dict[str, int]]
     out: str
     log_file: str | None
+    replayed_events: int = 0
+    replay_changed: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         dlq = ", ".join(f"{k} {v}" for k, v in self.dead_letters.items() if v) or "none"
@@ -69,7 +71,9 @@ class RunSummary:
             f"records:     {stages}",
             f"dead-letter: {dlq}",
             f"seconds:     {self.seconds:.1f}",
-        ] + ([f"logs:        {self.log_file}"] if self.log_file else [])
+        ] + ([f"replay:      {self.replayed_events} events delivered again, "
+              f"{len(self.replay_changed)} documents changed"] if self.replayed_events else []) + (
+            [f"logs:        {self.log_file}"] if self.log_file else [])
 
 
 @contextlib.contextmanager
@@ -89,14 +93,26 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server on a free loopback port; yields its endpoint URL."""
+    import logging
+    import urllib.request
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log on the terminal
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+
+    def reset() -> None:  # moto keeps its state per process, shared by every server it starts
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
+
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        reset()
+        yield endpoint
     finally:
+        reset()
         server.stop()
 
 
@@ -149,15 +165,20 @@ def run(options: RunOptions) -> RunSummary:
             log_stream = stack_ctx.enter_context(open(log_file, "w", encoding="utf-8"))  # noqa: SIM115
             stack_ctx.enter_context(contextlib.redirect_stdout(log_stream))
         pump = _pump(stack, session, progress)
-        _upload_sources(stack, session, options.sources)
+        upload_sources(stack, session, options.sources)
         pump.tick(options.clock or datetime.now(UTC))
         report = pump.drain()
+        replayed, changed = 0, []
         if options.replay:
             progress(f"replaying {len(pump.journal)} events")
-            pump.replay()
+            before = public_digests(stack, session)
+            replayed = pump.replay()
+            after = public_digests(stack, session)
+            changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
             report = pump.report
         documents = download_public(stack, session, options.out)
     summary = _summarise(options.out, documents, report, time.monotonic() - started, log_file)
+    summary.replayed_events, summary.replay_changed = replayed, changed
     return summary
 
 
@@ -167,11 +188,25 @@ def _pump(stack: Any, session: Any, progress: Any) -> Any:
     return EventPump(stack, session=session, progress=progress)
 
 
-def _upload_sources(stack: Any, session: Any, sources: Path) -> None:
+def upload_sources(stack: Any, session: Any, sources: Path) -> None:
     function = stack.functions["schedule"]
     s3 = session.client("s3", endpoint_url=stack.endpoint_url, region_name=stack.region)
     s3.put_object(Bucket=function.environment["SOURCES_BUCKET"], Key=function.environment["SOURCES_KEY"],
                   Body=sources.read_bytes(), ContentType="application/json")
+
+
+def public_digests(stack: Any, session: Any) -> dict[str, str]:
+    """Key -> SHA-256 of every object in the public bucket."""
+    import hashlib
+
+    s3 = session.client("s3", endpoint_url=stack.endpoint_url, region_name=stack.region)
+    bucket = stack.functions["publish"].environment["PUBLIC_BUCKET"]
+    digests = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            digests[obj["Key"]] = hashlib.sha256(body).hexdigest()
+    return digests
 
 
 def download_public(stack: Any, session: Any, out: Path) -> list[str]:
