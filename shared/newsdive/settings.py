@@ -55,7 +55,6 @@ class AggregateSettings(_Settings):
 
 
 class PublishSettings(_Settings):
-    raw_bucket: Annotated[str, Field(min_length=3)]
     stories_table: Annotated[str, Field(min_length=1)]
     index_table: Annotated[str, Field(min_length=1)]
     public_bucket: Annotated[str, Field(min_length=3)]

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from newsdive import settings as cfg
 from newsdive.local.stack import load_template, translate_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,34 +20,19 @@ TEMPLATE = ROOT / "infra" / "template.yaml"
 SAM = ROOT / ".venv-tools" / "bin" / "sam"
 
 GLOBAL_ENV = {"POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "STAGE", "POWERTOOLS_SERVICE_NAME"}
+
+
+def _settings_env(kind) -> set[str]:
+    """The variables a function's settings model reads: the template must set exactly these."""
+    return {name.upper() for name in kind.model_fields}
+
+
 FUNCTION_ENV = {
-    "ScheduleFunction": {"SOURCES_BUCKET", "SOURCES_KEY", "SCRAPE_QUEUE_URL", "CRAWL_TABLE"},
-    "ScrapeFunction": {
-        "RAW_BUCKET",
-        "CRAWL_TABLE",
-        "IDEMPOTENCY_TABLE",
-        "FETCH_ALLOW_HOSTS",
-        "FETCH_HOST_MAP",
-        "FETCH_USER_AGENT",
-        "SEEN_TTL_DAYS",
-    },
-    "ParseFunction": {"RAW_BUCKET", "AGGREGATE_QUEUE_URL"},
-    "AggregateFunction": {
-        "RAW_BUCKET",
-        "STORIES_TABLE",
-        "INDEX_TABLE",
-        "IDEMPOTENCY_TABLE",
-        "BLINDSPOT_LOW_PCT",
-        "BLINDSPOT_HIGH_PCT",
-        "BLINDSPOT_MIN_OUTLETS",
-    },
-    "PublishFunction": {
-        "RAW_BUCKET",
-        "STORIES_TABLE",
-        "PUBLIC_BUCKET",
-        "PUBLIC_BASE_URL",
-        "CACHE_CONTROL_SECONDS",
-    },
+    "ScheduleFunction": _settings_env(cfg.ScheduleSettings),
+    "ScrapeFunction": _settings_env(cfg.ScrapeSettings),
+    "ParseFunction": _settings_env(cfg.ParseSettings),
+    "AggregateFunction": _settings_env(cfg.AggregateSettings),
+    "PublishFunction": _settings_env(cfg.PublishSettings) | {"PUBLIC_BASE_URL"},
 }
 DEAD_LETTER_ALARMS = {
     "ScrapeDeadLetterQueue": "ScrapeDeadLetterAlarm",

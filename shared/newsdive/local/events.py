@@ -6,15 +6,33 @@ EventBridge scheduled events), so handlers cannot tell the local run from AWS.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from newsdive.paths import events_dir
+
+
+@contextlib.contextmanager
+def patched_environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then restore exactly what was there."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def load_event(name: str | Path) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any
 
-from newsdive.local.events import LocalContext, scheduled_event, sqs_event, stream_event
+from newsdive.local.events import LocalContext, patched_environ, scheduled_event, sqs_event, stream_event
 from newsdive.local.stack import LocalFunction, LocalStack, QueueTrigger, ScheduleTrigger, StreamTrigger
 
 Progress = Callable[[str], None]
@@ -84,8 +84,9 @@ class EventPump:
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         self.journal.append((name, event))
         function = self.stack.functions[name]
-        handler = load_handler(function, instance=f"_{id(self.stack):x}")
-        return handler(event, LocalContext(function_name=f"newsdive-{name}", region=self.stack.region))
+        with patched_environ(function.environment):  # as in its own container: only its own variables
+            handler = load_handler(function, instance=f"_{id(self.stack):x}")
+            return handler(event, LocalContext(function_name=f"newsdive-{name}", region=self.stack.region))
 
     def tick(self, when: datetime) -> Any:
         """Fire the schedule once at `when`, as EventBridge would."""

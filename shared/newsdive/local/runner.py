@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from newsdive.local.events import patched_environ
 from newsdive.paths import template_path
 
 DUMMY_ENV = {
@@ -77,20 +77,6 @@ class RunSummary:
 
 
 @contextlib.contextmanager
-def patched_environ(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-@contextlib.contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server on a free loopback port; yields its endpoint URL."""
     import logging
@@ -128,15 +114,12 @@ def local_stack(*, env_overrides: dict[str, str] | None = None, parameters: dict
         session = boto3.session.Session()
         stack = deploy_stack(endpoint_url=endpoint, template_path=template_path(), region=DUMMY_ENV["AWS_REGION"],
                              parameters=parameters, env_overrides=env_overrides, session=session)
-        function_env: dict[str, str] = {}
-        for function in stack.functions.values():
-            function_env.update({k: v for k, v in function.environment.items() if k != "POWERTOOLS_SERVICE_NAME"})
-        with patched_environ(function_env):
+        # Each function sees only its own environment: the pump swaps it in around every invocation.
+        wiring.reset()
+        try:
+            yield stack, session
+        finally:
             wiring.reset()
-            try:
-                yield stack, session
-            finally:
-                wiring.reset()
 
 
 def run(options: RunOptions) -> RunSummary:
