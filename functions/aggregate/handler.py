@@ -41,6 +41,7 @@ def assign_once(message: ArticleStored) -> dict:
 
 @log_failures(logger, "article")
 def record_handler(record: ArticleRecord) -> dict:
+    logger.append_keys(article_id=record.body.article_id, source_id=record.body.source_id)
     return assign_once(message=record.body)
 
 

@@ -23,6 +23,7 @@ def record_handler(record: S3NotificationRecordSqs) -> None:
     if notification.is_test_event:
         return
     for bucket, key in notification.created_keys():
+        logger.append_keys(raw_key=key, article_id=None)
         if bucket != SETTINGS.raw_bucket or not key.startswith("raw/"):
             logger.warning("ignored notification", bucket=bucket, key=key)
             continue

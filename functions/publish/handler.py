@@ -24,6 +24,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     if not image or "doc" not in image:
         return  # a removal: nothing to render
     story = StoryRecord.model_validate_json(image["doc"])
+    logger.append_keys(story_id=story.story_id)
     report = publish(story, wiring.publisher())
     metrics.add_metric(name="DocumentsWritten", unit=MetricUnit.Count, value=len(report.written))
     logger.info("story published", story_id=story.story_id, version=story.version, written=report.written)

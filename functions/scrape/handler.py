@@ -40,6 +40,7 @@ def scrape_once(request: ScrapeRequest) -> dict:
 
 @log_failures(logger, "scrape request")
 def record_handler(record: ScrapeRecord) -> dict:
+    logger.append_keys(source_id=record.body.source.id, slot=record.body.slot)
     return scrape_once(request=record.body)
 
 
