@@ -24,6 +24,7 @@ from newsdive.documents import (
     TocEntry,
     schema_path,
 )
+from newsdive.sentiment import label as sentiment_label
 from newsdive.sources import Side, side_of
 from newsdive.story import Member, StoryRecord
 from newsdive.cluster.features import cosine
@@ -54,16 +55,21 @@ def _blindspot(story: StoryRecord) -> Blindspot | None:
 
 
 def labels(story: StoryRecord) -> list[str]:
-    """Short tags a reader sees at a glance, e.g. "Center Neutral", "Blindspot for the Right"."""
+    """Short tags a reader sees at a glance: the dominant side and that side's tone (e.g. "Center Neutral"),
+    "Balanced ..." when sides tie (overall tone), and the blindspot label."""
     dist = story.bias
-    out: list[str] = []
     if dist.rated:
         best = max(dist.share(s) for s in Side)
         leaders = [s for s in (Side.LEFT, Side.CENTER, Side.RIGHT) if dist.share(s) == best]
-        lean = _SIDE_NAMES[leaders[0]] if len(leaders) == 1 else "Balanced"
+        if len(leaders) == 1:
+            side = leaders[0]
+            tone = story.sentiment.by_side.get(side, story.sentiment.score)
+            first = f"{_SIDE_NAMES[side]} {sentiment_label(tone).capitalize()}"
+        else:
+            first = f"Balanced {story.sentiment.label.capitalize()}"
     else:
-        lean = "Unrated"
-    out.append(f"{lean} {story.sentiment.label.capitalize()}")
+        first = f"Unrated {story.sentiment.label.capitalize()}"
+    out = [first]
     if story.blindspot:
         out.append(blindspot_label(story.blindspot) or "")
     return out
