@@ -24,9 +24,10 @@ def article_key(article_id: str) -> str:
     return f"articles/{article_id}.json"
 
 
-def canonical_identity(item_url: str, page_canonical: str | None) -> str:
-    """The URL that names the article: the page's own canonical URL when it stays on the publisher's site,
-    else the (already canonicalised) feed item URL. Off-site canonicals are not trusted with identity."""
+def canonical_identity(item_url: str, page_canonical: str | None, final_url: str | None = None) -> str:
+    """The URL that names the article: the page's own canonical URL when it stays on the site the item linked
+    to or redirected to (feed proxies redirect to the publisher), else the (already canonicalised) feed item URL.
+    Canonicals pointing to any other site are not trusted with identity."""
     if page_canonical:
         from newsdive.urls import canonicalize_url
 
@@ -34,7 +35,8 @@ def canonical_identity(item_url: str, page_canonical: str | None) -> str:
             candidate = canonicalize_url(page_canonical)
         except ValueError:
             return item_url
-        if urlsplit(candidate).hostname == urlsplit(item_url).hostname:
+        hosts = {urlsplit(item_url).hostname, urlsplit(final_url).hostname if final_url else None}
+        if urlsplit(candidate).hostname in hosts:
             return candidate
     return item_url
 
@@ -52,7 +54,7 @@ def parse(key: str, deps: Parser) -> Article:
     html = gzip.decompress(stored.body) if stored.body[:2] == b"\x1f\x8b" else stored.body
     extracted = extract_article(html, url=meta.final_url, content_type=meta.content_type or None,
                                 max_bytes=deps.max_bytes)
-    identity = canonical_identity(meta.url, extracted.canonical_url)
+    identity = canonical_identity(meta.url, extracted.canonical_url, meta.final_url)
     article = Article(
         **extracted.model_dump(),
         id=url_id(identity),

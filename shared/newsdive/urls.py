@@ -1,0 +1,168 @@
+"""URL canonicalisation: one spelling per article URL, so the same page met twice counts once.
+
+Pure and fast (urllib.parse only): it runs for every feed item. Tracking parameters are dropped because
+outlets and aggregators append them to the same article; the remaining query is kept (it can select content).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+# Query parameters that only track the click, never select content. Matched case-insensitively by name;
+# every `utm_*` is dropped too. Keep this list documented: adding a name here changes article identity.
+TRACKING_PARAMS: frozenset[str] = frozenset({
+    # Google / Google Ads / Analytics
+    "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "_ga", "_gl",
+    # Meta, Microsoft, Yandex, X/Twitter, TikTok, LinkedIn, Instagram
+    "fbclid", "msclkid", "yclid", "ysclid", "twclid", "ttclid", "li_fat_id", "igshid", "igsh",
+    # Mailchimp, HubSpot, Marketo, Vero, Omeda
+    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "hsctatrack", "mkt_tok", "vero_id", "vero_conv", "oly_anon_id",
+    "oly_enc_id", "rb_clickid",
+    # Outlets' own campaign tags (NYT smid/smtyp, Guardian CMP, MSN ocid, Adobe s_cid, Webtrends WT.mc_id,
+    # X's ref_src/ref_url on embedded links)
+    "cmpid", "cmp", "ocid", "smid", "smtyp", "s_cid", "wt.mc_id", "wt.mc_ev", "ref_src", "ref_url",
+    "__twitter_impression", "at_medium", "at_campaign", "at_custom1", "at_custom2", "at_custom3",
+    "at_custom4",
+    "sr_share", "ito", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee",
+    "spm", "share", "share_source",
+})
+_TRACKING_PREFIXES = ("utm_",)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters that may stay literal in a path/query (RFC 3986 pchar + "/" + "?"), plus "%" for escapes.
+_PATH_SAFE = frozenset("!$&'()*+,;=:@/") | _UNRESERVED
+_QUERY_SAFE = _PATH_SAFE | frozenset("?")
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def _normalise_component(text: str, safe: frozenset[str]) -> str:
+    """RFC 3986 percent-encoding normalisation: decode escapes of unreserved characters, upper-case the other
+    escapes, and encode what may not appear literally (spaces, non-ASCII as UTF-8). Reserved characters keep
+    their escaped/unescaped form, since that distinction can carry meaning (`a%26b` vs `a&b`)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "%" and _PCT.match(text, i):
+            decoded = chr(int(text[i + 1:i + 3], 16))
+            out.append(decoded if decoded in _UNRESERVED else "%" + text[i + 1:i + 3].upper())
+            i += 3
+            continue
+        if ch in safe:
+            out.append(ch)
+        else:
+            out.extend(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+        i += 1
+    return "".join(out)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4, so `/a/./b/../c` and `/a/c` are one URL."""
+    if "." not in path:
+        return path
+    segments = path.split("/")
+    if not any(s in (".", "..") for s in segments):
+        return path
+    out: list[str] = []
+    for segment in segments[1:]:
+        if segment == ".":
+            continue
+        if segment == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(segment)
+    if segments[-1] in (".", ".."):
+        out.append("")
+    return "/" + "/".join(out)
+
+
+def _idna(host: str) -> str:
+    if host.isascii():
+        return host
+    try:
+        import idna  # UTS #46 / IDNA 2008 when available (it keeps "ß"); the stdlib codec is IDNA 2003
+
+        return idna.encode(host, uts46=True).decode("ascii")
+    except ImportError:
+        pass
+    except Exception as exc:  # idna.IDNAError and friends
+        raise ValueError(f"invalid international host name {host!r}") from exc
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"invalid international host name {host!r}") from exc
+
+
+def normalise_host(host: str) -> str:
+    """Lower-case ASCII (IDNA) host without trailing dot; IPv6 literals compressed, without brackets."""
+    host = host.strip().rstrip(".")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not host:
+        raise ValueError("URL has no host")
+    if ":" in host:
+        try:
+            return str(ipaddress.IPv6Address(host))
+        except ValueError as exc:
+            raise ValueError(f"invalid IPv6 host {host!r}") from exc
+    host = _idna(host.lower()).lower()
+    if not host or any(c in host for c in " /\\@?#%") or ".." in host:
+        raise ValueError(f"invalid host {host!r}")
+    return host
+
+
+def _split(url: str, base: str | None) -> tuple[str, str, int | None, str, str]:
+    url = url.strip()
+    if base:
+        url = urljoin(base.strip(), url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"invalid URL {url!r}: {exc}") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"URL has no host: {url!r}")
+    return scheme, normalise_host(parts.hostname), port, parts.path, parts.query
+
+
+def canonicalize_url(url: str, base: str | None = None) -> str:
+    """The canonical spelling of an http(s) URL (see module doc); ValueError for other schemes or no host.
+
+    Resolves against `base`, lower-cases scheme and host (IDNA), drops userinfo, default ports, fragment,
+    tracking parameters and an empty query, sorts the remaining parameters by name (stable, so repeated names
+    keep their order), normalises percent-encoding and dot segments. Path case and trailing slashes are kept:
+    servers may treat them as different pages.
+    """
+    scheme, host, port, path, query = _split(url, base)
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    path = _remove_dot_segments(_normalise_component(path, _PATH_SAFE)) or "/"
+    params: list[tuple[str, str]] = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name = pair.split("=", 1)[0]
+        plain_name = _PCT.sub(lambda m: chr(int(m.group(1), 16)), name.replace("+", " "))
+        if is_tracking_param(plain_name):
+            continue
+        params.append((_normalise_component(name, _QUERY_SAFE), _normalise_component(pair, _QUERY_SAFE)))
+    params.sort(key=lambda p: p[0])
+    return urlunsplit((scheme, netloc, path, "&".join(p for _, p in params), ""))
+
+
+def host_of(url: str) -> str:
+    """The normalised host of an http(s) URL (no port); ValueError when there is none."""
+    return _split(url, None)[1]
