@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
 SAM = ROOT / ".venv-tools" / "bin" / "sam"
 
-GLOBAL_ENV = {"POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "STAGE", "POWERTOOLS_SERVICE_NAME"}
+GLOBAL_ENV = {
+    "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "STAGE", "POWERTOOLS_SERVICE_NAME", "NEWSDIVE_TRACER",
+}
 
 
 def _settings_env(kind) -> set[str]:
