@@ -19,7 +19,9 @@ SIDES: tuple[Side, ...] = (Side.LEFT, Side.CENTER, Side.RIGHT)
 Percent = Annotated[int, Field(ge=0, le=100)]
 
 
-def largest_remainder(counts: Mapping[str, int], *, total: int = 100, order: Iterable[str] | None = None) -> dict[str, int]:
+def largest_remainder(
+    counts: Mapping[str, int], *, total: int = 100, order: Iterable[str] | None = None
+) -> dict[str, int]:
     """Integer shares of `total` proportional to `counts` that sum exactly to `total`.
 
     Each share is floored, then the missing points go to the largest fractional remainders; ties go to the key

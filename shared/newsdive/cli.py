@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def run_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--out", type=Path, default=Path("out"), help="folder for the published documents (default: ./out)")
+        p.add_argument("--out", type=Path, default=Path("out"),
+                       help="folder for the published documents (default: ./out)")
         p.add_argument("--log", type=Path, default=Path(".newsdive/run.log"), dest="log_file",
                        help="where the functions' JSON logs and metrics go (default: .newsdive/run.log)")
         p.add_argument("--replay", action="store_true",
@@ -141,9 +142,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_invoke(args: argparse.Namespace) -> int:
     from newsdive.local.events import load_event
     from newsdive.local.pump import EventPump
-    from newsdive.local.runner import local_stack
-
-    from newsdive.local.runner import upload_sources
+    from newsdive.local.runner import local_stack, upload_sources
     from newsdive.paths import sample_web
 
     event = load_event(args.event)

@@ -47,7 +47,8 @@ class RawPageMeta(BaseModel):
     def from_s3(cls, metadata: dict[str, str]) -> RawPageMeta:
         from urllib.parse import unquote
 
-        return cls.model_validate({k.replace("-", "_"): unquote(v) for k, v in metadata.items() if k.replace("-", "_") in cls.model_fields})
+        fields = {k.replace("-", "_"): unquote(v) for k, v in metadata.items()}
+        return cls.model_validate({k: v for k, v in fields.items() if k in cls.model_fields})
 
     @property
     def source_ref(self) -> SourceRef:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from functools import lru_cache, wraps
+from functools import cache, wraps
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics
@@ -57,7 +57,7 @@ class _NoTracer:
         return func if func is not None else (lambda f: f)
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_tracer(service: str) -> Any:
     """Powertools Tracer when NEWSDIVE_TRACER=on, else a no-op.
 

@@ -5,7 +5,7 @@ Every variable is set in infra/template.yaml and documented in the README's conf
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Annotated
 
 from pydantic import Field
@@ -62,7 +62,7 @@ class PublishSettings(_Settings):
     cache_control_seconds: Annotated[int, Field(ge=0)] = 300
 
 
-@lru_cache(maxsize=None)
+@cache
 def settings(kind: type[_Settings]) -> _Settings:
     """The cached settings of a function; raises pydantic's ValidationError naming each missing variable."""
     return kind()  # type: ignore[call-arg]

@@ -5,40 +5,40 @@ Handlers call these; tests and the local runner call `reset()` after switching e
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from newsdive import settings as cfg
 
 
-@lru_cache(maxsize=None)
+@cache
 def crawl_state(table: str):  # noqa: ANN201
     from newsdive.storage.aws import DynamoCrawlState
 
     return DynamoCrawlState(table)
 
 
-@lru_cache(maxsize=None)
+@cache
 def bucket(name: str):  # noqa: ANN201
     from newsdive.storage.aws import S3ObjectStore
 
     return S3ObjectStore(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def queue(url: str):  # noqa: ANN201
     from newsdive.storage.aws import SqsQueue
 
     return SqsQueue(url)
 
 
-@lru_cache(maxsize=None)
+@cache
 def stories(table: str):  # noqa: ANN201
     from newsdive.storage.aws import DynamoStoryRepository
 
     return DynamoStoryRepository(table)
 
 
-@lru_cache(maxsize=None)
+@cache
 def candidate_index(table: str):  # noqa: ANN201
     from newsdive.storage.aws import DynamoCandidateIndex
 

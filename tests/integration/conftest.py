@@ -39,7 +39,8 @@ class Local:
         url = self.stack.dead_letter_queues[owner]
         out: list[str] = []
         while True:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
+            response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60)
+            messages = response.get("Messages", [])
             if not messages:
                 return out
             out.extend(m["Body"] for m in messages)

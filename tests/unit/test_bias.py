@@ -43,7 +43,8 @@ def test_distribution_of_only_unrated_outlets_is_zero_everywhere():
 
 
 def _dist(left: int, center: int, right: int) -> BiasDistribution:
-    return distribution({f"o{i}": b for i, b in enumerate([Bias.LEFT] * left + [Bias.CENTER] * center + [Bias.RIGHT] * right)})
+    biases = [Bias.LEFT] * left + [Bias.CENTER] * center + [Bias.RIGHT] * right
+    return distribution({f"o{i}": b for i, b in enumerate(biases)})
 
 
 def test_blindspot_for_the_right_when_right_barely_covers_and_left_dominates():

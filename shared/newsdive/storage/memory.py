@@ -7,7 +7,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from newsdive.errors import NotFoundError, VersionConflictError
-from newsdive.storage.ports import POSTINGS_CAP, CandidateIndex, CrawlState, MessageQueue, ObjectStore, StoredObject, StoryRepository
+from newsdive.storage.ports import (
+    POSTINGS_CAP,
+    CandidateIndex,
+    CrawlState,
+    MessageQueue,
+    ObjectStore,
+    StoredObject,
+    StoryRepository,
+)
 from newsdive.story import StoryRecord
 
 
