@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import sys
@@ -148,7 +149,8 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
     event = load_event(args.event)
     with local_stack() as (stack, session):
         upload_sources(stack, session, args.sources or sample_web() / "sources.json")
-        result = EventPump(stack, session=session).invoke(args.function, event)
+        with contextlib.redirect_stdout(sys.stderr):  # the function's logs and metrics; stdout is the result
+            result = EventPump(stack, session=session).invoke(args.function, event)
     print(json.dumps(result, indent=2, sort_keys=True, default=str))
     return 0
 

@@ -1,0 +1,72 @@
+"""The command line as a user runs it (subprocesses, real moto servers)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = ROOT / "tests" / "fixtures" / "site"
+
+
+def _newsdive(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsdive.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT, check=False)
+
+
+def test_invoke_runs_one_handler_with_a_sample_event():
+    result = _newsdive("invoke", "schedule", "--event", "events/schedule_tick.json",
+                       "--sources", str(SITE / "sources.json"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout) == {"due": ["test-paper"]}
+
+
+def test_run_over_a_sources_file_with_local_sites(tmp_path):
+    out = tmp_path / "out"
+    result = _newsdive("run", "--sources", str(SITE / "sources.json"), "--sites", str(SITE), "--out", str(out),
+                       "--log", str(tmp_path / "run.log"), "--json", "-q")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["stories"] == 1 and summary["articles"] == 2 and summary["dead_letters"]["ParseQueue"] == 1
+    assert (out / "index" / "latest.json").is_file()
+
+
+def test_private_hosts_are_unreachable_unless_allowed(tmp_path):
+    """Without --sites/--allow-host the fetcher refuses the loopback sample server: nothing is scraped."""
+    from newsdive.local.sample_server import SampleWebServer
+
+    with SampleWebServer(SITE) as web:
+        sources = json.loads((SITE / "sources.json").read_text())
+        sources[0]["feeds"] = [f"http://{web.address}/feed.xml"]
+        path = tmp_path / "sources.json"
+        path.write_text(json.dumps(sources))
+        result = _newsdive("run", "--sources", str(path), "--out", str(tmp_path / "out"), "--json", "-q",
+                           "--log", str(tmp_path / "run.log"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout)
+    assert summary["articles"] == 0 and summary["dead_letters"]["ScrapeQueue"] == 1
+
+
+def test_extract_prints_an_article_as_json():
+    page = SITE / "www.testpaper.example" / "news" / "glassworks-rehires.html"
+    result = _newsdive("extract", str(page), "--url", "http://www.testpaper.example/news/glassworks-rehires")
+    assert result.returncode == 0, result.stderr[-2000:]
+    article = json.loads(result.stdout)
+    assert article["title"] == "Ferndale glassworks rehires eighty workers"
+    assert article["authors"] == ["Bram Okoye"] and article["word_count"] > 80
+
+
+def test_bad_sources_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "sources.json"
+    path.write_text('[{"id": "Bad Id", "name": "x", "homepage": "https://x"}]')
+    result = _newsdive("run", "--sources", str(path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "newsdive: error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_lists_every_command():
+    result = _newsdive("--help")
+    for command in ("demo", "run", "invoke", "extract", "schemas", "bench"):
+        assert command in result.stdout
