@@ -5,9 +5,10 @@ TOOLS  := .venv-tools
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 TOOLS_STAMP := $(TOOLS)/.installed-stamp
+SECURITY_STAMP := $(TOOLS)/.security-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test unit integration e2e lint validate schemas bench deploy clean help
+.PHONY: demo test unit integration e2e browser serve lint validate schemas bench deploy clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -19,15 +20,22 @@ $(STAMP): pyproject.toml shared/requirements.txt
 	@touch $@
 
 # aws-sam-cli pins versions that clash with the app's (boto3, pydantic): it lives in its own environment.
-$(TOOLS_STAMP):
+$(TOOLS_STAMP): $(SECURITY_STAMP)
 	@test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli>=1.120'
+	@touch $@
+
+# checkov and bandit (the security checks of `make test`) get an environment of their own inside the tools one:
+# their pins (boto3, packaging) clash with aws-sam-cli's.
+$(SECURITY_STAMP):
+	@test -x $(TOOLS)/security/bin/python || $(PYTHON) -m venv $(TOOLS)/security
+	$(TOOLS)/security/bin/python -m pip install --quiet --disable-pip-version-check 'checkov>=3.2' 'bandit>=1.7'
 	@touch $@
 
 demo: $(STAMP) ## run the whole pipeline locally on the bundled sample web (output in ./out)
 	$(VENV)/bin/newsdive demo --out out
 
-test: $(STAMP) $(TOOLS_STAMP) ## run every test (unit, integration, end-to-end, template validation)
+test: $(STAMP) $(TOOLS_STAMP) browser ## run every test (unit, integration, end-to-end, template validation)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP) ## unit tests only (fast, no sockets)
@@ -36,7 +44,16 @@ unit: $(STAMP) ## unit tests only (fast, no sockets)
 integration: $(STAMP) $(TOOLS_STAMP) ## handlers and adapters against moto, template checks
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-e2e: $(STAMP) ## the whole local pipeline
+# The viewer's browser test drives Debian's chromium (Playwright cannot download browsers here). Installed with
+# apt when missing and possible (root); otherwise tests/e2e/test_viewer.py skips and says why.
+browser: ## headless Chromium for the viewer test (apt-get install chromium when possible)
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: the viewer browser test will skip"; \
+	  else echo "chromium is missing (apt-get install -y chromium as root): the viewer browser test will skip"; fi; }
+
+e2e: $(STAMP) browser ## the whole local pipeline and the viewer in a browser
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff
@@ -45,6 +62,9 @@ lint: $(STAMP) ## ruff
 validate: $(STAMP) $(TOOLS_STAMP) ## sam validate --lint and cfn-lint on infra/template.yaml
 	$(TOOLS)/bin/sam validate --lint --template infra/template.yaml --region us-east-1
 	$(VENV)/bin/cfn-lint infra/template.yaml
+
+serve: $(STAMP) ## the reference viewer on ./out (after make demo): http://127.0.0.1:8000/
+	$(VENV)/bin/newsdive serve --out out
 
 schemas: $(STAMP) ## regenerate schemas/v1 from the models
 	$(VENV)/bin/newsdive schemas

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from newsdive import settings as cfg
 from newsdive import wiring
 from newsdive.aggregate import assign
+from newsdive.dlq import log_batch_failures
 from newsdive.events import ArticleRecord
 from newsdive.messages import ArticleStored
 from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
@@ -21,7 +22,8 @@ from newsdive.parse import load_article
 
 logger, metrics, tracer = get_logger("aggregate"), get_metrics("aggregate"), get_tracer("aggregate")
 SETTINGS = cfg.settings(cfg.AggregateSettings)
-processor = BatchProcessor(event_type=EventType.SQS, model=ArticleRecord)
+processor = BatchProcessor(event_type=EventType.SQS, model=ArticleRecord,
+                           raise_on_entire_batch_failure=False)  # an all-failed batch is logged per record too
 # The same article content is assigned once; a changed article (new hash) is re-applied to its story.
 idempotency = IdempotencyConfig(event_key_jmespath="[article_id, content_hash]", expires_after_seconds=24 * 3600)
 persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
@@ -39,10 +41,28 @@ def assign_once(message: ArticleStored) -> dict:
     return {"story_id": result.story_id, "created": result.created}
 
 
+class OrderHeldError(Exception):
+    """An earlier article of this batch failed transiently: this one waits, to be assigned after it."""
+
+
+_held = [False]  # a transient failure earlier in this invocation's batch
+
+
 @log_failures(logger, "article")
 def record_handler(record: ArticleRecord) -> dict:
     logger.append_keys(article_id=record.body.article_id, source_id=record.body.source_id)
-    return assign_once(message=record.body)
+    # Assignment depends on the order articles come in (the FIFO queue's order): after a transient failure the
+    # rest of the batch is retried behind the failed article instead of overtaking it. A permanent failure (a bad
+    # message) holds nothing up: it will only ever go to the DLQ.
+    if _held[0]:
+        raise OrderHeldError(f"held behind an earlier article of the batch: {record.body.article_id}")
+    try:
+        return assign_once(message=record.body)
+    except Exception as exc:
+        from newsdive.errors import is_permanent
+
+        _held[0] = _held[0] or not is_permanent(exc)
+        raise
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -50,9 +70,11 @@ def record_handler(record: ArticleRecord) -> dict:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     idempotency.register_lambda_context(context)
+    _held[0] = False
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
+    log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with
     return response

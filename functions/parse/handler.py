@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdive import settings as cfg
 from newsdive import wiring
+from newsdive.dlq import log_batch_failures
 from newsdive.events import S3NotificationRecordSqs
 from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
+from newsdive.health import parse_verdict, record_parse, record_parse_failure
 from newsdive.parse import parse
 
 logger, metrics, tracer = get_logger("parse"), get_metrics("parse"), get_tracer("parse")
 SETTINGS = cfg.settings(cfg.ParseSettings)
-processor = BatchProcessor(event_type=EventType.SQS, model=S3NotificationRecordSqs)
+processor = BatchProcessor(event_type=EventType.SQS, model=S3NotificationRecordSqs,
+                           raise_on_entire_batch_failure=False)  # an all-failed batch is logged per record too
+
+
+def _record_verdict(source_id: str, key: str, verdict: str) -> None:
+    """Source health: how this source's page parsed (best effort: health never fails the page)."""
+    if SETTINGS.crawl_table:
+        try:
+            record_parse(wiring.crawl_state(SETTINGS.crawl_table), source_id, key, verdict, now=datetime.now(UTC))
+        except Exception:  # noqa: BLE001 - the article is fine; a missed verdict only blurs a health figure
+            logger.exception("parse verdict not recorded", raw_key=key)
+
+
+def _record_failure(key: str, exc: Exception) -> None:
+    from newsdive.errors import is_permanent
+
+    if SETTINGS.crawl_table and is_permanent(exc):  # throttling and timeouts are not the source's fault
+        try:
+            record_parse_failure(wiring.crawl_state(SETTINGS.crawl_table), wiring.parser().raw, key, exc,
+                                 now=datetime.now(UTC))
+        except Exception:  # noqa: BLE001 - see above
+            logger.exception("parse verdict not recorded", raw_key=key)
 
 
 @log_failures(logger, "raw page")
@@ -27,7 +52,15 @@ def record_handler(record: S3NotificationRecordSqs) -> None:
         if bucket != SETTINGS.raw_bucket or not key.startswith("raw/"):
             logger.warning("ignored notification", bucket=bucket, key=key)
             continue
-        article = parse(key, wiring.parser())
+        try:
+            article = parse(key, wiring.parser())
+        except Exception as exc:
+            _record_failure(key, exc)
+            raise
+        _record_verdict(article.source.id, key, parse_verdict(article.flags))
+        if article.flags:
+            metrics.add_metric(name="ArticlesFlagged", unit=MetricUnit.Count, value=1)
+            logger.info("article flagged", article_id=article.id, flags=article.flags)
         metrics.add_metric(name="ArticlesParsed", unit=MetricUnit.Count, value=1)
         logger.info("article parsed", article_id=article.id, source_id=article.source.id, key=key,
                     words=article.word_count)
@@ -42,4 +75,5 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     )
     metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
+    log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with
     return response

@@ -1,4 +1,5 @@
-"""publish: for each changed story (DynamoDB stream), render its deep dive, then refresh the index feeds."""
+"""publish: for each changed story (DynamoDB stream), render its deep dive, then refresh the index feeds and
+invalidate, in one CDN request, every path the invocation changed."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdive import settings as cfg
 from newsdive import wiring
+from newsdive.dlq import log_batch_failures
 from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
-from newsdive.publish import publish, publish_index, publish_schemas
+from newsdive.publish import PublishReport, invalidate, publish, publish_index, publish_schemas
+from newsdive.settle import is_live, is_settle_event, retire_moved, settle, settle_depth
 from newsdive.story import StoryRecord
 
 logger, metrics, tracer = get_logger("publish"), get_metrics("publish"), get_tracer("publish")
 SETTINGS = cfg.settings(cfg.PublishSettings)
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams,
+                           raise_on_entire_batch_failure=False)  # an all-failed batch is logged per record too
 
 
 @log_failures(logger, "story")
@@ -25,9 +29,23 @@ def record_handler(record: DynamoDBRecord) -> None:
         return  # a removal: nothing to render
     story = StoryRecord.model_validate_json(image["doc"])
     logger.append_keys(story_id=story.story_id)
+    # Render what the table holds now: a redelivered or late stream record must not roll a document back.
+    before = record.dynamodb.old_image or {}
+    imaged = [story] + ([StoryRecord.model_validate_json(before["doc"])] if "doc" in before else [])
+    story = wiring.publisher().stories.get(story.story_id) or story
+    retired = retire_moved(story, imaged, wiring.publisher())
+    if not is_live(story):  # merged into another story: its documents go, its feeds are refreshed
+        logger.info("story retired", story_id=story.story_id, article_ids=sorted(story.members), retired=retired)
+        _touched.add(story.category)
+        return
     report = publish(story, wiring.publisher())
     metrics.add_metric(name="DocumentsWritten", unit=MetricUnit.Count, value=len(report.written))
-    logger.info("story published", story_id=story.story_id, version=story.version, written=report.written)
+    metrics.add_metric(name="StoriesPublished", unit=MetricUnit.Count, value=1)
+    logger.info("story published", story_id=story.story_id, public_id=story.public_id, version=story.version,
+                article_ids=sorted(story.members), written=report.written, retired=retired)
+    for note in report.notes:
+        logger.warning("generated overview not used", story_id=story.story_id, reason=note)
+    _written.append(report)
     _touched.add(story.category)
     old = record.dynamodb.old_image if record.dynamodb else None
     if old and old.get("category") and old["category"] != story.category:
@@ -35,20 +53,52 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 
 _touched: set[str] = set()
+_written: list[PublishReport] = []  # this invocation's reports: one CDN invalidation for all of them
 
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    if is_settle_event(event):  # the schedule: re-render from the current state (see newsdive.settle)
+        settled = settle(wiring.publisher(), depth=settle_depth(event))
+        metrics.add_metric(name="DocumentsSettled", unit=MetricUnit.Count, value=len(settled.written))
+        logger.info("published state settled", stories=settled.stories, written=settled.written,
+                    removed=settled.removed)
+        _written[:] = [PublishReport(written=settled.written + settled.removed,
+                                     digests=dict.fromkeys(settled.removed, "removed"))]
+        _invalidate()
+        return {"settled": settled.stories, "written": len(settled.written), "removed": len(settled.removed)}
     _touched.clear()
+    _written.clear()
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
     metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
+    log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with
     if _touched:
         report = publish_index(sorted(_touched), wiring.publisher())
-        report.written += publish_schemas(wiring.publisher().public).written
+        report.extend(publish_schemas(wiring.publisher().public))
         metrics.add_metric(name="IndexDocumentsWritten", unit=MetricUnit.Count, value=len(report.written))
         logger.info("index published", categories=sorted(_touched), written=report.written)
+        _written.append(report)
+    _invalidate()
     return response
+
+
+def _invalidate() -> None:
+    """One CDN invalidation for the invocation; a failure is logged, not raised: the documents are written and
+    cached copies expire after Cache-Control's max-age anyway."""
+    from newsdive.errors import StorageError
+
+    total = PublishReport()
+    for report in _written:
+        total.extend(report)
+    try:
+        paths = invalidate(total, wiring.publisher())
+    except StorageError as exc:
+        logger.warning("invalidation failed", error=str(exc), paths=len(total.written))
+        metrics.add_metric(name="InvalidationsFailed", unit=MetricUnit.Count, value=1)
+        return
+    if paths:
+        logger.info("invalidation requested", paths=paths)

@@ -73,6 +73,7 @@ class Article(ExtractedArticle):
     feed_published_at: AwareDatetime | None = None
     word_count: Annotated[int, Field(ge=0)] = 0
     content_hash: str = ""
+    flags: list[str] = Field(default_factory=list, description="paywall, script-rendered, truncated (health.py)")
 
     @property
     def best_time(self) -> datetime | None:

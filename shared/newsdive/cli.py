@@ -16,6 +16,9 @@ EPILOG = """examples:
   newsdive extract page.html --url https://example.org/a
   newsdive bench extract --dataset ../shared/data/article-extraction-benchmark
   newsdive schemas --check
+  newsdive serve --out out --port 8000   the reference viewer on the published documents
+  newsdive demo --chaos 7 --workers 4   the same run under injected faults: the documents come out the same
+  newsdive dlq list --endpoint-url URL   dead letters of a kept local stack (demo --keep) or --stack NAME
 """
 
 
@@ -53,6 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="deliver every event a second time at the end (shows that handlers are idempotent)")
         p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+        p.add_argument("--chaos", type=int, metavar="SEED", dest="chaos_seed",
+                       help="inject faults (duplicates, reordering, crashes, throttling, ...) reproducibly from SEED")
+        p.add_argument("--chaos-rate", type=float, default=0.2, metavar="R",
+                       help="how often chaos strikes at each opportunity, 0..1 (default: 0.2)")
+        p.add_argument("--chaos-stages", type=lambda v: [x.strip() for x in v.split(",") if x.strip()],
+                       metavar="LIST", help="stages whose deliveries chaos may reorder, split or kill, e.g. "
+                       "aggregate,publish (default: all; throttling and duplicates strike everywhere)")
+        p.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="concurrent pollers per queue stage, like Lambda containers (default: 1)")
+        p.add_argument("--keep", action="store_true",
+                       help="keep the local stack up after the run (Ctrl-C stops it), e.g. for `newsdive dlq`")
 
     demo = commands.add_parser("demo", help="run the pipeline on the bundled sample web (moto, no AWS account)",
                                description="Start a moto server, deploy infra/template.yaml into it, serve the "
@@ -69,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--resolve", action="append", default=[], type=_resolve, metavar="HOST=IP:PORT",
                      help="resolve HOST to IP:PORT, like curl --resolve (repeatable)")
     run.add_argument("--sites", type=Path, help="also serve this folder of sites/<host>/ files locally")
+    run.add_argument("--host-interval", type=float, metavar="SECONDS",
+                     help="least time between two requests to one host (default: the stack's, 1 s; the demo uses "
+                     "0 since its sites are local)")
     run_options(run)
 
     invoke = commands.add_parser("invoke", help="invoke one function in-process against a fresh local stack",
@@ -87,6 +104,22 @@ def build_parser() -> argparse.ArgumentParser:
     schemas = commands.add_parser("schemas", help="write or check the JSON Schemas in schemas/v1/")
     schemas.add_argument("--check", action="store_true", help="fail if the checked-in schemas differ from the models")
     schemas.add_argument("--dir", type=Path, help="schemas folder (default: <checkout>/schemas/v1)")
+
+    serve = commands.add_parser("serve", help="serve the reference viewer with the published documents",
+                                description="Serve viewer/ and the documents in --out on one local origin "
+                                "(loopback by default), e.g. after `newsdive demo`.")
+    serve.add_argument("--out", type=Path, default=Path("out"), help="documents folder (default: ./out)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 = any free port)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+
+    sources = commands.add_parser("sources", help="source health: newsdive sources health [--table T | --stack S]",
+                                  add_help=False)
+    sources.add_argument("args", nargs=argparse.REMAINDER)
+
+    # Everything after `dlq` (options included) goes to newsdive.dlq's own parser: no "-" options here.
+    dlq = commands.add_parser("dlq", help="list, show or redrive dead-letter queues (local or deployed stack)",
+                              add_help=False, prefix_chars="+")
+    dlq.add_argument("args", nargs=argparse.REMAINDER)
 
     bench = commands.add_parser("bench", help="benchmarks (extract, metadata, feeds, cluster, ...)", add_help=False)
     bench.add_argument("name", nargs="?", help="benchmark name")
@@ -125,6 +158,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     web = sample_web()
     args.sources, args.allow_host, args.resolve, args.sites = web / "sources.json", [], [], web / "sites"
+    args.host_interval = 0.0  # the bundled sites are served locally: no one to be polite to
     return _cmd_run(args)
 
 
@@ -132,9 +166,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from newsdive.local.runner import RunOptions, run
 
     summary = run(RunOptions(sources=args.sources, out=args.out, allow_hosts=args.allow_host, host_map=args.resolve,
-                             sites=args.sites, log_file=args.log_file, replay=args.replay, quiet=args.quiet))
+                             sites=args.sites, log_file=args.log_file, replay=args.replay, quiet=args.quiet,
+                             chaos_seed=args.chaos_seed, chaos_rate=args.chaos_rate,
+                             chaos_stages=args.chaos_stages, workers=args.workers,
+                             keep=args.keep, host_interval=args.host_interval))
     if args.json:
-        print(json.dumps(summary.__dict__, sort_keys=True))
+        print(json.dumps(summary.as_dict(), sort_keys=True))
     else:
         print("\n".join(summary.lines()))
     return 0
@@ -189,6 +226,19 @@ def _cmd_schemas(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from newsdive.local.serve import make_server
+
+    server = make_server(args.out, host=args.host, port=args.port)
+    host, port = server.server_address[:2]
+    print(f"serving the viewer and {args.out} on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     import pkgutil
 
@@ -205,12 +255,27 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return int(module.main(args.args) or 0)
 
 
+def _cmd_sources(args: argparse.Namespace) -> int:
+    from newsdive.health import main as sources_main
+
+    return int(sources_main(args.args) or 0)
+
+
+def _cmd_dlq(args: argparse.Namespace) -> int:
+    from newsdive.dlq import main as dlq_main
+
+    return int(dlq_main(args.args) or 0)
+
+
 _COMMANDS = {
+    "dlq": _cmd_dlq,
+    "sources": _cmd_sources,
     "demo": _cmd_demo,
     "run": _cmd_run,
     "invoke": _cmd_invoke,
     "extract": _cmd_extract,
     "schemas": _cmd_schemas,
+    "serve": _cmd_serve,
     "bench": _cmd_bench,
 }
 

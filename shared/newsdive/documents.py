@@ -19,7 +19,18 @@ from newsdive.text import plain
 SCHEMA_VERSION = "1.0"
 SCHEMA_BASE = "/schemas/v1"
 
-HttpUrl = Annotated[str, Field(pattern=r"^https?://", max_length=2048)]
+# Links to the outside world: absolute http(s) only (the renderer drops any other URL before it gets here).
+HttpUrl = Annotated[
+    str, Field(pattern=r"^https?://[^\s<>\"'`\\/?#]+[^\s<>\"'`\\]*$", max_length=2048,
+               description="Absolute http(s) URL")
+]
+# Links between published documents: a site-relative path ("/deep-dives/{id}.json"), never "//host" or a scheme.
+DocPath = Annotated[
+    str, Field(pattern=r"^/[A-Za-z0-9._~-][A-Za-z0-9._~/-]*$", max_length=512,
+               description="Path of a published document, relative to the site root")
+]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=200)]
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,128}$")]
 # Every text field goes through `plain`: whatever markup a source sent ends up inert text.
 Text = Annotated[
     str, AfterValidator(plain), Field(description="Plain text: no markup, entities decoded, no control characters")
@@ -53,11 +64,11 @@ class Card(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    slug: str
+    id: Id
+    slug: Slug
     title: Text
-    category: str
-    regions: list[str] = Field(default_factory=list)
+    category: Slug
+    regions: list[Text] = Field(default_factory=list)
     bias: BiasDistribution
     blindspot: Blindspot | None = None
     snippet: Annotated[Text, Field(max_length=160)]
@@ -67,13 +78,13 @@ class Card(BaseModel):
     source_count: Annotated[int, Field(ge=1, description="Distinct outlets")]
     article_count: Annotated[int, Field(ge=1)]
     labels: list[Text]
-    url: str = Field(description="Path (or absolute URL) of the deep dive document")
+    url: DocPath = Field(description="Path of the story's deep dive document")
 
 
 class TocEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Slug = Field(description="Id of the section it links to")
     title: Text
 
 
@@ -83,15 +94,15 @@ class Paragraph(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: Text
-    outlet_id: str | None = None
+    outlet_id: Id | None = None
     outlet: Text | None = None
-    url: HttpUrl | None = None
+    url: HttpUrl | None = Field(default=None, description="The article the text comes from")
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Slug
     title: Text
     paragraphs: list[Paragraph]
 
@@ -101,15 +112,25 @@ class SourceEntry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    article_id: str
-    outlet_id: str
+    article_id: Id
+    outlet_id: Id
     outlet: Text
     bias: Bias
     side: Side | None = Field(description="left/center/right bucket of the outlet's rating; null when unrated")
     title: Text
-    url: HttpUrl
-    published_at: AwareDatetime | None
-    flags: list[str] = Field(default_factory=list)
+    url: HttpUrl | None = Field(description="The article; null only if the stored URL was not http(s)")
+    published_at: AwareDatetime | None = Field(description="As the outlet published it (its own UTC offset)")
+    flags: list[Text] = Field(default_factory=list)
+
+
+class KeyPlayer(BaseModel):
+    """A person or organisation the story's reports name most (a capitalised-name counter, see the README)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Text
+    mentions: Annotated[int, Field(ge=1, description="Times named across the titles and leads")]
+    outlet_ids: list[Id] = Field(description="Outlets whose reports name it")
 
 
 class Generation(BaseModel):
@@ -118,19 +139,22 @@ class Generation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     method: Literal["extractive", "generated"] = "extractive"
-    model: str | None = None
+    model: str | None = Field(default=None, description="Model id of the generated text")
+    guardrail: str | None = Field(default=None, description='"{id}:{version}" of the guardrail applied, if any')
+    sections: list[Slug] = Field(default_factory=list, description="Ids of the sections holding generated text")
+    input_sha256: str | None = Field(default=None, description="Hash of what the model was given (reuse key)")
 
 
 class DeepDive(_Document):
     """deep-dives/{id}.json"""
 
-    id: str
-    slug: str
-    url: str
+    id: Id
+    slug: Slug
+    url: DocPath
     title: Text
     summary: Annotated[Text, Field(max_length=300)]
-    category: str
-    regions: list[str]
+    category: Slug
+    regions: list[Text]
     published_at: AwareDatetime | None
     updated_at: AwareDatetime | None
     read_time_minutes: Annotated[int, Field(ge=1, description="Words of this document's text at 265 per minute")]
@@ -145,17 +169,18 @@ class DeepDive(_Document):
     sources: list[SourceEntry]
     related: list[Card]
     generation: Generation = Field(default_factory=Generation)
+    key_players: list[KeyPlayer] = Field(default_factory=list)
 
 
 class IndexPage(_Document):
     """index/latest.json, index/categories/{category}.json, index/blindspots.json (and their further pages)."""
 
     kind: Literal["latest", "category", "blindspots"]
-    category: str | None = None
+    category: Slug | None = None
     page: Annotated[int, Field(ge=1)]
     page_size: Annotated[int, Field(ge=1)]
     items: list[Card]
-    next: str | None = Field(description="Path of the next page, null on the last page")
+    next: DocPath | None = Field(description="Path of the next page, null on the last page")
     updated_at: AwareDatetime | None = Field(description="Newest update among the items")
 
 

@@ -76,6 +76,15 @@ class ParsedFeed:
     items: tuple[FeedItem, ...]
     kind: FeedKind
     sitemaps: tuple[str, ...] = ()  # child sitemaps of a sitemap index
+    sitemap_dates: tuple[datetime | None, ...] = ()  # their <lastmod>, in the same order
+
+    def newest_sitemaps(self, limit: int) -> list[str]:
+        """The `limit` child sitemaps most recently modified (undated ones after the dated, in document order):
+        news sites append a sitemap per day or month, and only the newest hold new articles."""
+        dates = list(self.sitemap_dates) + [None] * (len(self.sitemaps) - len(self.sitemap_dates))
+        order = sorted(range(len(self.sitemaps)),
+                       key=lambda i: (dates[i] is None, -(dates[i].timestamp() if dates[i] else 0), i))
+        return [self.sitemaps[i] for i in order[:limit]]
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -345,18 +354,18 @@ def _parse_sitemap(body: bytes, url: str) -> ParsedFeed:
         raise FeedParseError(f"{url}: sitemap is not well-formed XML")
     name = _local(root)
     if name == "sitemapindex":
-        locs = []
+        children: dict[str, datetime | None] = {}
         for entry in root:
             if _local(entry) != "sitemap":
                 continue
             loc = _child_text(entry, "loc")
             if loc:
                 try:
-                    locs.append(canonicalize_url(loc, url))
+                    children.setdefault(canonicalize_url(loc, url), parse_date(_child_text(entry, "lastmod")))
                 except ValueError:
                     continue
         return ParsedFeed(title="", link=None, language=None, items=(), kind="sitemap-index",
-                          sitemaps=tuple(dict.fromkeys(locs)))
+                          sitemaps=tuple(children), sitemap_dates=tuple(children.values()))
 
     items: list[FeedItem] = []
     is_news = False
@@ -409,9 +418,10 @@ _FEED_LINK_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "ap
                               "application/xml"})
 
 
-def discover_feeds(html: bytes, base_url: str) -> list[str]:
+def discover_feeds(html: bytes, base_url: str, *, comments: bool = True) -> list[str]:
     """Feed URLs a homepage announces with <link rel="alternate" type="application/rss+xml|atom+xml">,
-    absolute (honouring <base href>), deduplicated, in document order with comment feeds last."""
+    absolute (honouring <base href>), deduplicated, in document order with comment feeds last (or left out
+    with comments=False: a news scraper wants the articles, not the readers' comments)."""
     import lxml.etree
     import lxml.html
 
@@ -442,7 +452,7 @@ def discover_feeds(html: bytes, base_url: str) -> list[str]:
         title = (el.get("title") or "").lower()
         is_comments = "comment" in title or "/comments/" in absolute
         found.append((is_comments, absolute))
-    ordered = [u for c, u in found if not c] + [u for c, u in found if c]
+    ordered = [u for c, u in found if not c] + ([u for c, u in found if c] if comments else [])
     return list(dict.fromkeys(ordered))
 
 

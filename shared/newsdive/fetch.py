@@ -448,10 +448,12 @@ class Fetcher:
             response.release_conn()
 
     # --- the fetch function ------------------------------------------------------------------------------
-    def get(self, url: str, *, accept: Accept = "any",
-            headers: Mapping[str, str] | None = None) -> FetchResponse:
+    def get(self, url: str, *, accept: Accept = "any", headers: Mapping[str, str] | None = None,
+            gate: Callable[[str], None] | None = None) -> FetchResponse:
         """GET a URL under the policy, following redirects (each hop vetted). No retries: get_with_retries.
 
+        `gate(url)` runs before every request, the first and each redirect hop: politeness (robots.txt, the
+        per-host rate limit) hooks in there and refuses a hop by raising.
         Raises BlockedDestinationError, TooManyRedirectsError, HttpStatusError (non-2xx except 304),
         UnexpectedContentTypeError, ResponseTooLargeError, FetchTimeoutError (timeouts, connection failures).
         """
@@ -475,6 +477,10 @@ class Fetcher:
         redirects: list[str] = []
         while True:
             hop = self.vet(current)
+            if gate is not None:
+                waited = time.monotonic()
+                gate(current)
+                deadline += time.monotonic() - waited  # waiting for our turn is not the server's time
             response = self._open(hop, request_headers, deadline)
             status = response.status
             if status in _REDIRECTS and response.headers.get("location"):

@@ -36,6 +36,7 @@ class RawPageMeta(BaseModel):
     feed_published_at: str = ""
     fetched_at: str
     content_type: str = ""
+    feed_words: int = 0  # words in the feed's description of the item (a longer page body is expected)
 
     def to_s3(self) -> dict[str, str]:
         """S3 metadata values must be ASCII: non-ASCII text is percent-encoded."""

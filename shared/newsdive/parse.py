@@ -52,8 +52,18 @@ def parse(key: str, deps: Parser) -> Article:
     stored = deps.raw.get(key)
     meta = RawPageMeta.from_s3(dict(stored.metadata))
     html = gzip.decompress(stored.body) if stored.body[:2] == b"\x1f\x8b" else stored.body
-    extracted = extract_article(html, url=meta.final_url, content_type=meta.content_type or None,
-                                max_bytes=deps.max_bytes)
+    from newsdive.errors import NoArticleError
+    from newsdive.health import flagged_stub, page_flags
+
+    try:
+        extracted = extract_article(html, url=meta.final_url, content_type=meta.content_type or None,
+                                    max_bytes=deps.max_bytes)
+        flags: list[str] = list(page_flags(html, words=extracted.count_words(), feed_words=meta.feed_words))
+    except NoArticleError:
+        stub = flagged_stub(html, meta)  # a paywall or a script-only page: kept, flagged, without its notice text
+        if stub is None:
+            raise
+        extracted, flags = stub[0], list(stub[1])
     identity = canonical_identity(meta.url, extracted.canonical_url, meta.final_url)
     article = Article(
         **extracted.model_dump(),
@@ -65,6 +75,7 @@ def parse(key: str, deps: Parser) -> Article:
         feed_published_at=meta.feed_time,
         word_count=extracted.count_words(),
         content_hash=content_hash(extracted),
+        flags=flags,
     )
     target = article_key(article.id)
     existing = deps.raw.head(target)

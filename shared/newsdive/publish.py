@@ -1,22 +1,29 @@
-"""The publish stage's domain logic: render changed stories and the index feeds, write only what changed."""
+"""The publish stage's domain logic: render changed stories, the index feeds, RSS feeds and the sitemap, write
+only what changed, and tell the CDN which paths changed (one batched invalidation per invocation)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from newsdive.classify import CATEGORIES
 from newsdive.cluster.assign import AssignConfig, lookup_keys, time_factor
 from newsdive.cluster.features import cosine
-from newsdive.documents import json_schemas
-from newsdive.render import deep_dive, deep_dive_path, index_pages, to_json
-from newsdive.storage.ports import CandidateIndex, ObjectStore, StoryRepository
+from newsdive.documents import DeepDive, json_schemas
+from newsdive.errors import NotFoundError
+from newsdive.render import deep_dive, deep_dive_path, index_pages, newest_first, rss_feed, sitemap, to_json
+from newsdive.storage.ports import CandidateIndex, Cdn, ObjectStore, StoryRepository
 from newsdive.story import StoryRecord
+from newsdive.summarize import ExtractiveSummarizer, Summarizer
 
 JSON_TYPE = "application/json; charset=utf-8"
-INDEX_DEPTH = 200  # stories kept in each index feed
+RSS_TYPE = "application/rss+xml; charset=utf-8"
+XML_TYPE = "application/xml; charset=utf-8"
+INDEX_DEPTH = 200  # stories kept in each index feed (and in the sitemap)
 RELATED_MIN, RELATED_MAX = 3, 6
+RELATED_POOL = 20  # newest stories of the category and overall that compete with the index's candidates
+EXACT_INVALIDATION_PATHS = 20  # beyond this, one wildcard per top-level folder
 
 
 @dataclass
@@ -26,12 +33,25 @@ class Publisher:
     public: ObjectStore
     cache_control_seconds: int = 300
     config: AssignConfig = field(default_factory=AssignConfig)
+    summarizer: Summarizer = field(default_factory=ExtractiveSummarizer)
+    base_url: str = ""  # absolute base of the published documents (RSS and sitemap links)
+    page_url: str = ""  # template of a story's page in a frontend ({id}, {slug}); empty = the deep dive's URL
+    cdn: Cdn | None = None
 
 
 @dataclass
 class PublishReport:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
+    digests: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. why a generated overview was not used
+
+    def extend(self, other: PublishReport) -> PublishReport:
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.digests.update(other.digests)
+        self.notes += other.notes
+        return self
 
 
 def write_if_changed(store: ObjectStore, key: str, body: bytes, *, cache_control: str, content_type: str = JSON_TYPE,
@@ -44,56 +64,106 @@ def write_if_changed(store: ObjectStore, key: str, body: bytes, *, cache_control
         return
     store.put(key, body, content_type=content_type, metadata={"sha256": digest}, cache_control=cache_control)
     report.written.append(key)
+    report.digests[key] = digest
+
+
+def published(story: StoryRecord) -> StoryRecord:
+    """The story as documents name it: under its public id (the first report's id, see StoryRecord.public_id),
+    so the documents do not depend on which article happened to be processed first."""
+    return story if story.public_id == story.story_id else story.model_copy(update={"story_id": story.public_id})
+
+
+def published_all(stories: Sequence[StoryRecord]) -> list[StoryRecord]:
+    return [published(s) for s in stories]
 
 
 def related_stories(story: StoryRecord, deps: Publisher) -> list[StoryRecord]:
-    """3 to 6 other stories: the most similar recent ones through the index, topped up with the newest of the
-    same category, then the newest overall."""
+    """3 to 6 other stories, by content similarity and recency.
+
+    Candidates: the stories the inverted index returns for this story's strongest terms (its 72-hour window),
+    plus the 20 newest stories of its category and overall. Similarity = cosine of the centroids x the time decay
+    of story assignment; a candidate at 0.05 or more is related, ranked by similarity (+0.05 for the same
+    category). When fewer than 3 are, the newest stories of the same category, then overall, fill up. Never the
+    story itself, never an empty story.
+    """
     when = story.updated_at
-    chosen: list[str] = []
+    pool: dict[str, tuple[dict[str, float], str | None]] = {}
     if when is not None and story.centroid:
         postings = deps.index.lookup(lookup_keys(story.centroid, when, deps.config))
         ids = sorted({s for ids in postings.values() for s in ids} - {story.story_id})
-        scored = []
-        for other_id, (centroid, updated) in deps.stories.get_centroids(ids[:50]).items():
-            score = cosine(story.centroid, centroid) * time_factor(when, updated, deps.config.window_hours)
-            if score >= 0.05:
-                scored.append((-round(score, 6), other_id))
-        chosen = [other_id for _, other_id in sorted(scored)[:RELATED_MAX]]
-    records = [r for r in (deps.stories.get(i) for i in chosen) if r is not None]
-    if len(records) < RELATED_MIN:
-        have = {story.story_id, *chosen}
-        for pool in (deps.stories.newest(category=story.category, limit=10), deps.stories.newest(limit=10)):
-            for other in pool:
-                if len(records) >= RELATED_MIN:
-                    break
-                if other.story_id not in have:
-                    records.append(other)
-                    have.add(other.story_id)
-    return records
+        pool.update(deps.stories.get_centroids(ids[:50]))
+    newest_same = deps.stories.newest(category=story.category, limit=RELATED_POOL)
+    newest_all = deps.stories.newest(limit=RELATED_POOL)
+    records = {s.story_id: s for s in (*newest_same, *newest_all) if s.story_id != story.story_id and s.members}
+    for other in records.values():
+        pool.setdefault(other.story_id, (other.centroid, other.updated_at.isoformat() if other.updated_at else None))
+    pool.pop(story.story_id, None)
+    scored = []
+    for other_id, (centroid, updated) in pool.items():
+        similarity = cosine(story.centroid, centroid) * (time_factor(when, updated, deps.config.window_hours)
+                                                         if when else 1.0)
+        if similarity >= 0.05:
+            same = other_id in records and records[other_id].category == story.category
+            scored.append((-round(similarity + (0.05 if same else 0.0), 6), other_id))
+    chosen = [other_id for _, other_id in sorted(scored)[:RELATED_MAX]]
+    out = [r for r in (records.get(i) or deps.stories.get(i) for i in chosen) if r is not None and r.members]
+    have = {story.story_id, *(r.story_id for r in out)}
+    for other in (*newest_first(newest_same), *newest_first(newest_all)):
+        if len(out) >= RELATED_MIN:
+            break
+        if other.story_id not in have and other.members:
+            out.append(other)
+            have.add(other.story_id)
+    return out
+
+
+def _previous(deps: Publisher, story_id: str) -> DeepDive | None:
+    """The published deep dive, for summarizers that reuse generated text (one GET; none for extractive)."""
+    if not deps.summarizer.uses_previous:
+        return None
+    try:
+        return DeepDive.model_validate_json(deps.public.get(deep_dive_path(story_id)).body)
+    except (NotFoundError, ValueError):
+        return None
 
 
 def publish(story: StoryRecord, deps: Publisher) -> PublishReport:
     """Render one story's deep dive and write it if it changed."""
     report = PublishReport()
     if story.members:
-        document = deep_dive(story, related_stories(story, deps))
-        write_if_changed(deps.public, deep_dive_path(story.story_id), to_json(document),
+        document = deep_dive(published(story), [published(r) for r in related_stories(story, deps)],
+                             summarizer=deps.summarizer, previous=_previous(deps, story.public_id))
+        if deps.summarizer.uses_previous and document.generation.method != "generated":
+            report.notes.append(f"{story.story_id}: extractive analysis published (generation unavailable)")
+        write_if_changed(deps.public, deep_dive_path(story.public_id), to_json(document),
                          cache_control=f"public, max-age={deps.cache_control_seconds}", report=report)
     return report
 
 
 def publish_index(categories: Sequence[str], deps: Publisher) -> PublishReport:
-    """Refresh the latest and blindspot feeds and the feeds of the given categories, from the story indexes."""
+    """Refresh the latest and blindspot feeds, the given categories' feeds (JSON pages and RSS), the latest RSS
+    feed and the sitemap, from the story indexes."""
     report = PublishReport()
-    pages = dict(index_pages("latest", deps.stories.newest(limit=INDEX_DEPTH)))
-    pages.update(index_pages("blindspots", deps.stories.newest(blindspot=True, limit=INDEX_DEPTH)))
+    latest = published_all(deps.stories.newest(limit=INDEX_DEPTH))
+    pages = dict(index_pages("latest", latest))
+    pages.update(index_pages("blindspots", published_all(deps.stories.newest(blindspot=True, limit=INDEX_DEPTH))))
+    feeds = {"feeds/latest.xml": rss_feed("latest", latest, base_url=deps.base_url, page_url=deps.page_url,
+                                          feed_path="feeds/latest.xml")}
     for category in sorted(set(categories) & set(CATEGORIES)):
-        pages.update(index_pages("category", deps.stories.newest(category=category, limit=INDEX_DEPTH),
-                                 category=category))
+        of_category = published_all(deps.stories.newest(category=category, limit=INDEX_DEPTH))
+        pages.update(index_pages("category", of_category, category=category))
+        path = f"feeds/{category}.xml"
+        feeds[path] = rss_feed(category, of_category, base_url=deps.base_url, page_url=deps.page_url, feed_path=path)
     cache = f"public, max-age={deps.cache_control_seconds}"
     for key in sorted(pages):
         write_if_changed(deps.public, key, to_json(pages[key]), cache_control=cache, report=report)
+    for key in sorted(feeds):
+        write_if_changed(deps.public, key, feeds[key], cache_control=cache, content_type=RSS_TYPE, report=report)
+    index_paths = ["index/latest.json", "index/blindspots.json",
+                   *(f"index/categories/{c}.json" for c in sorted({s.category for s in latest}))]
+    write_if_changed(deps.public, "sitemap.xml",
+                     sitemap(latest, base_url=deps.base_url, page_url=deps.page_url, index_paths=index_paths),
+                     cache_control=cache, content_type=XML_TYPE, report=report)
     return report
 
 
@@ -105,3 +175,29 @@ def publish_schemas(public: ObjectStore, *, cache_control_seconds: int = 3600) -
                          cache_control=f"public, max-age={cache_control_seconds}",
                          content_type="application/schema+json; charset=utf-8", report=report)
     return report
+
+
+def invalidation_paths(keys: Iterable[str], *, exact_limit: int = EXACT_INVALIDATION_PATHS) -> list[str]:
+    """The CDN paths to invalidate for these written keys: each key's path when there are few, else one wildcard
+    per top-level folder (CloudFront bills a wildcard as one path)."""
+    paths = sorted({f"/{key}" for key in keys})
+    if len(paths) <= exact_limit:
+        return paths
+    return sorted({f"/{key.split('/', 1)[0]}/*" if "/" in key else f"/{key}" for key in keys})
+
+
+def invalidate(report: PublishReport, deps: Publisher) -> list[str]:
+    """One invalidation for everything this invocation wrote (none when nothing changed or no CDN is set).
+
+    The caller reference is the hash of the written keys and their content (read back from the object's metadata
+    when the report lacks it), so a retried invocation that wrote the same bytes repeats the same request
+    (CloudFront treats it as the same invalidation)."""
+    if deps.cdn is None or not report.written:
+        return []
+    paths = invalidation_paths(report.written)
+    digests = {k: report.digests.get(k) or (deps.public.head(k) or {}).get("sha256", "") for k in set(report.written)}
+    reference = hashlib.sha256(
+        "\n".join(f"{k} {digests[k]}" for k in sorted(digests)).encode("utf-8")
+    ).hexdigest()[:48]
+    deps.cdn.invalidate(paths, reference=reference)
+    return paths

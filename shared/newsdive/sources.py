@@ -64,6 +64,14 @@ class Source(BaseModel):
     country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] = None
     language: Annotated[str | None, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$", description="BCP 47")] = None
     interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60, description="How often the feeds are due")] = 15
+    sitemaps: Annotated[
+        list[Annotated[str, Field(pattern=r"^https?://", max_length=2048)]],
+        Field(default_factory=list, description="XML sitemaps, sitemap indexes or Google News sitemaps"),
+    ]
+    discover: Annotated[bool, Field(description="Also read the feeds the homepage announces (rel=alternate)")] = False
+    stale_after_hours: Annotated[
+        int | None, Field(ge=1, description="Alarm when nothing new came for this long (default: the stack's)")
+    ] = None
 
     @field_validator("country", mode="before")
     @classmethod
@@ -73,6 +81,11 @@ class Source(BaseModel):
     @property
     def side(self) -> Side | None:
         return side_of(self.bias)
+
+    @property
+    def has_targets(self) -> bool:
+        """Whether there is anything to scrape: feeds, sitemaps or a homepage to discover feeds on."""
+        return bool(self.feeds or self.sitemaps or self.discover)
 
 
 _SOURCES = TypeAdapter(list[Source])

@@ -6,6 +6,7 @@ reordered delivery cannot make them drift.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from statistics import fmean
 from typing import Annotated
@@ -67,16 +68,36 @@ class StoryRecord(BaseModel):
     centroid: dict[str, float] = Field(default_factory=dict)
     published_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+    merged_into: str | None = Field(
+        default=None,
+        description="Set when later articles showed this story is the same event as another: the id of the story "
+        "that absorbed its members. Such a record is only a redirect (no index lists it).",
+    )
 
     @property
     def sort_key(self) -> str:
         """Newest-first ordering key for the index GSIs: last update, then id for ties."""
         when = self.updated_at.isoformat() if self.updated_at else "0000"
-        return f"{when}#{self.story_id}"
+        return f"{when}#{self.public_id}"
+
+    @property
+    def public_id(self) -> str:
+        """The id the story is published under: its first report's article id (earliest published, then
+        smallest id). `story_id` is whichever article happened to be processed first; this depends on the
+        members only, so any delivery order publishes the story under the same key."""
+        members = self.ordered_members()
+        return members[0].article_id if members else self.story_id
 
     def outlets(self) -> dict[str, Bias]:
-        """Distinct outlets of the story with their rating (an outlet with several articles appears once)."""
-        return {m.outlet_id: m.bias for m in self.members.values()}
+        """Distinct outlets of the story with their rating (an outlet with several articles appears once).
+
+        An outlet whose articles carry different ratings (sections rated apart through the catalog, e.g. news
+        and opinion) gets its most frequent one; ties go to its earliest article's.
+        """
+        seen: dict[str, list[Bias]] = {}
+        for m in self.ordered_members():
+            seen.setdefault(m.outlet_id, []).append(m.bias)
+        return {outlet: max(dict.fromkeys(biases), key=biases.count) for outlet, biases in sorted(seen.items())}
 
     def ordered_members(self) -> list[Member]:
         """Members by time, then id: the timeline order, and a stable order for everything else."""
@@ -89,8 +110,13 @@ class StoryRecord(BaseModel):
 
 def with_member(story: StoryRecord, member: Member, rule: BlindspotRule) -> StoryRecord:
     """The story with `member` added (or replaced) and every derived figure recomputed from the members."""
+    return with_members(story, [member], rule)
+
+
+def with_members(story: StoryRecord, new: Iterable[Member], rule: BlindspotRule) -> StoryRecord:
+    """The story with these members added (a merge: keyed by article id, so a repeated merge adds nothing)."""
     members = dict(story.members)
-    members[member.article_id] = member
+    members.update((m.article_id, m) for m in new)
     return recompute(story.model_copy(update={"members": members}), rule)
 
 
@@ -110,7 +136,9 @@ def recompute(story: StoryRecord, rule: BlindspotRule) -> StoryRecord:
             by_side.setdefault(side, []).append(m.sentiment)
     score = round(fmean(m.sentiment for m in members), 4)
     region_votes = [r for m in members for r in m.regions]
-    regions = sorted(set(region_votes), key=lambda r: (-region_votes.count(r), r))[:3]
+    primary_votes = [m.regions[0] for m in members if m.regions]
+    regions = sorted(set(region_votes),
+                     key=lambda r: (-region_votes.count(r), -primary_votes.count(r), r))[:3]
     return story.model_copy(
         update={
             "title": _representative(members, centroid).title,

@@ -12,9 +12,9 @@ from newsdive import settings as cfg
 
 @cache
 def crawl_state(table: str):  # noqa: ANN201
-    from newsdive.storage.aws import DynamoCrawlState
+    from newsdive.storage.crawl_dynamo import DynamoCrawlControl
 
-    return DynamoCrawlState(table)
+    return DynamoCrawlControl(table)  # a CrawlState with politeness, feed and health state
 
 
 @cache
@@ -64,6 +64,11 @@ def scraper():  # noqa: ANN201
         crawl=crawl_state(s.crawl_table),
         seen_ttl_days=s.seen_ttl_days,
         max_items_per_feed=s.max_items_per_feed,
+        host_interval=s.fetch_host_interval_seconds,
+        max_wait=s.fetch_max_wait_seconds,
+        robots_ttl_hours=s.robots_ttl_hours,
+        feed_max_backoff_minutes=s.feed_max_backoff_minutes,
+        sitemap_max_age_hours=s.sitemap_max_age_hours,
     )
 
 
@@ -95,12 +100,24 @@ def aggregator():  # noqa: ANN201
 def publisher():  # noqa: ANN201
     from newsdive.publish import Publisher
 
+    from newsdive.summarize import from_settings
+
     s = cfg.settings(cfg.PublishSettings)
+    cdn = None
+    if s.distribution_id:
+        from newsdive.storage.aws import CloudFrontCdn
+
+        cdn = CloudFrontCdn(s.distribution_id)
     return Publisher(
         stories=stories(s.stories_table),
         index=candidate_index(s.index_table),
         public=bucket(s.public_bucket),
         cache_control_seconds=s.cache_control_seconds,
+        summarizer=from_settings(s.summarizer, model_id=s.bedrock_model_id, guardrail_id=s.bedrock_guardrail_id,
+                                 guardrail_version=s.bedrock_guardrail_version),
+        base_url=s.public_base_url,
+        page_url=s.story_page_url,
+        cdn=cdn,
     )
 
 

@@ -53,6 +53,8 @@ def local():
     from newsdive.local.sample_server import SampleWebServer
 
     with SampleWebServer(SITE) as web, local_stack(
-        env_overrides={"FETCH_ALLOW_HOSTS": web.address, "FETCH_HOST_MAP": web.host_map()}
+        # the test site is local: no per-host pacing (tests/integration/test_scrape_politeness.py covers it)
+        env_overrides={"FETCH_ALLOW_HOSTS": web.address, "FETCH_HOST_MAP": web.host_map(),
+                       "FETCH_HOST_INTERVAL_SECONDS": "0"}
     ) as (stack, session):
         yield Local(stack=stack, session=session, web=web, pump=EventPump(stack, session=session))

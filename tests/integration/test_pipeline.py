@@ -67,8 +67,9 @@ def test_malformed_message_fails_alone_and_lands_in_the_dlq(local):
     local.pump.drain()
     sqs = local.client("sqs")
     url = local.env("parse", "AGGREGATE_QUEUE_URL")
-    sqs.send_message(QueueUrl=url, MessageBody='{"article_id": "not-an-id"}')
-    sqs.send_message(QueueUrl=url, MessageBody="definitely not json")
+    # the aggregate queue is FIFO with one message group (infra/template.yaml says why)
+    sqs.send_message(QueueUrl=url, MessageBody='{"article_id": "not-an-id"}', MessageGroupId="stories")
+    sqs.send_message(QueueUrl=url, MessageBody="definitely not json", MessageGroupId="stories")
     report = local.pump.drain()
     assert report.dead_letters["AggregateQueue"] == 2
     bodies = sorted(local.dlq_bodies("AggregateQueue"))

@@ -172,16 +172,60 @@ def test_wildcard_checks_catch_what_they_are_meant_to_catch():
     )
 
 
-def test_public_principal_may_only_read_published_objects(cfn):
-    public = []
+def test_no_public_principal_and_only_the_distribution_reads_published_objects(cfn):
+    readers = []
     for where, document in policy_documents(cfn):
         for statement in as_list(document["Statement"]):
-            if statement["Effect"] == "Allow" and statement.get("Principal") in ("*", {"AWS": "*"}):
-                public.append((where, statement))
-    assert [where for where, _ in public] == ["PublicBucketPolicy"]
-    [(_, statement)] = public
+            if statement["Effect"] != "Allow":
+                continue
+            assert statement.get("Principal") not in ("*", {"AWS": "*"}), where
+            if statement.get("Principal") == {"Service": "cloudfront.amazonaws.com"}:
+                readers.append((where, statement))
+    [(where, statement)] = readers
+    assert where == "PublicBucketPolicy"
     assert as_list(statement["Action"]) == ["s3:GetObject"]
     assert statement["Resource"] == {"Fn::Sub": "${PublicBucket.Arn}/*"}
+    assert statement["Condition"]["StringEquals"]["AWS:SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${Distribution}"
+    }
+
+
+def test_distribution_reads_the_bucket_through_origin_access_control_with_cors_and_a_cache_policy(cfn):
+    config = cfn["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    [origin] = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["PublicBucket", "RegionalDomainName"]}
+    assert getatt_target(origin["OriginAccessControlId"]) == "PublicOriginAccessControl"
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    behavior = config["DefaultCacheBehavior"]
+    assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert behavior["CachePolicyId"] == {"Ref": "DocumentsCachePolicy"}
+    cors = cfn["Resources"]["DocumentsResponseHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    assert {"GET", "HEAD"} <= set(cors["AccessControlAllowMethods"]["Items"])
+    assert cors["AccessControlAllowCredentials"] is False
+
+
+def test_publish_may_invalidate_only_its_distribution_and_bedrock_only_when_enabled():
+    def statements(template, predicate):
+        return [(where, s) for where, d in policy_documents(template) for s in as_list(d["Statement"])
+                if s["Effect"] == "Allow" and any(predicate(a) for a in as_list(s["Action"]))]
+
+    default = translate_template(TEMPLATE)
+    [(where, invalidation)] = statements(default, lambda a: a.startswith("cloudfront:"))
+    assert where.startswith("PublishFunctionRole/") and invalidation["Action"] == "cloudfront:CreateInvalidation"
+    assert rendered(invalidation["Resource"]).endswith(":distribution/<ref>")
+    for template in (default, translate_template(TEMPLATE, parameters={"Summarizer": "bedrock",
+                                                                        "BedrockGuardrailId": "abc123"})):
+        grants = statements(template, lambda a: a.startswith("bedrock:"))
+        assert {s["Action"] for _, s in grants} == {"bedrock:InvokeModel", "bedrock:ApplyGuardrail"}
+        assert template["Resources"]["PublishBedrockPolicy"]["Condition"] == "UseBedrock"
+        assert template["Resources"]["PublishGuardrailPolicy"]["Condition"] == "UseBedrockGuardrail"
+        for _, statement in grants:
+            assert not is_wildcard_resource(rendered(statement["Resource"]))
+        model = template["Resources"]["PublishBedrockPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+        assert model["Resource"] == {
+            "Fn::Sub": "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${BedrockModelId}"}
+    assert default["Conditions"]["UseBedrock"] == {"Fn::Equals": [{"Ref": "Summarizer"}, "bedrock"]}
+    assert default["Parameters"]["Summarizer"]["Default"] == "extractive"
 
 
 def test_roles_attach_only_the_managed_policies_sam_adds_for_its_event_sources(cfn):
@@ -195,8 +239,7 @@ def test_raw_bucket_is_private_and_public_bucket_blocks_acls(cfn):
     raw = cfn["Resources"]["RawBucket"]["Properties"]
     public = cfn["Resources"]["PublicBucket"]["Properties"]
     assert all(raw["PublicAccessBlockConfiguration"].values())
-    assert public["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
-    assert public["PublicAccessBlockConfiguration"]["IgnorePublicAcls"] is True
+    assert all(public["PublicAccessBlockConfiguration"].values())  # readers go through CloudFront
     for props in (raw, public):
         assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
         assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
@@ -236,7 +279,10 @@ def test_every_work_queue_redrives_to_a_dead_letter_queue(cfn):
 
 
 def test_every_dead_letter_queue_has_an_alarm_on_one_visible_message(cfn):
-    alarms = resources_of(cfn, "AWS::CloudWatch::Alarm")
+    # queue alarms only: source health has its own (tests/integration/test_scrape_template.py)
+    alarms = {k: a for k, a in resources_of(cfn, "AWS::CloudWatch::Alarm").items()
+              if a["Properties"].get("Namespace") == "AWS/SQS"
+              and a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"}
     watched = {}
     for logical_id, alarm in alarms.items():
         props = alarm["Properties"]

@@ -165,6 +165,9 @@ def test_sitemap_index() -> None:
     assert feed.sitemaps == ("https://gazette.example/sitemaps/news.xml",
                              "https://gazette.example/sitemaps/archive-2023.xml.gz",
                              "https://gazette.example/sitemaps/pages.xml")
+    assert feed.sitemap_dates == (utc(2024, 3, 5), None, None)
+    assert feed.newest_sitemaps(2) == ["https://gazette.example/sitemaps/news.xml",
+                                       "https://gazette.example/sitemaps/archive-2023.xml.gz"]
 
 
 def test_google_news_sitemap() -> None:
@@ -271,6 +274,8 @@ def test_discover_feeds_from_a_homepage() -> None:
     found = discover_feeds(fixture("homepage.html"), "https://www.gazette.example/index.html")
     assert found == ["https://gazette.example/feed.xml", "https://gazette.example/atom.xml",
                      "https://gazette.example/comments/feed.xml"]  # <base href>, deduplicated, comments last
+    assert discover_feeds(fixture("homepage.html"), "https://www.gazette.example/", comments=False) == [
+        "https://gazette.example/feed.xml", "https://gazette.example/atom.xml"]
     assert discover_feeds(b"", "https://x.example/") == []
     assert discover_feeds(b"<html><head><title>none</title></head></html>", "https://x.example/") == []
 

@@ -512,6 +512,28 @@ def test_redirects_are_followed_and_relative_locations_resolved(make_fetcher, se
     assert response.body == f"host={server.hostport}".encode()
 
 
+def test_the_gate_sees_every_hop_before_it_is_requested_and_can_refuse_one(make_fetcher, server: _Server) -> None:
+    fetcher = make_fetcher(allow_hosts=frozenset({server.hostport}))
+    seen: list[str] = []
+    fetcher.get(server.url("/redirect?to=page"), accept="html", gate=seen.append)
+    assert seen == [server.url("/redirect?to=page"), server.url("/page")]
+
+    def refuse_page(url: str) -> None:
+        if url.endswith("/page"):
+            raise FetchError(f"refused {url}")
+
+    before = len(server.paths)
+    with pytest.raises(FetchError, match="refused"):
+        fetcher.get(server.url("/redirect?to=page"), accept="html", gate=refuse_page)
+    assert server.paths[before:] == ["/redirect"]  # the refused hop never reached the server
+
+
+def test_time_spent_in_the_gate_does_not_count_against_the_fetch_budget(make_fetcher, server: _Server) -> None:
+    fetcher = make_fetcher(allow_hosts=frozenset({server.hostport}), total_timeout=0.5)
+    response = fetcher.get(server.url("/page"), accept="html", gate=lambda _url: time.sleep(0.6))
+    assert response.status == 200
+
+
 def test_credentials_do_not_follow_a_redirect_to_another_host(make_fetcher, server: _Server) -> None:
     fetcher = make_fetcher(allow_hosts=frozenset({server.hostport}),
                            host_map={"other.example": server.hostport})

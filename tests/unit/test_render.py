@@ -121,3 +121,250 @@ def test_card_snippet_and_read_time_match_the_deep_dive(world):
     c, d = card(story), deep_dive(story, [])
     assert c.read_time_minutes == d.read_time_minutes and len(c.snippet) <= 160
     assert c.bias == d.bias and c.labels == d.labels
+
+
+# -- sections, key players, timeline ----------------------------------------------------------------------------
+
+
+def _story_with(stories, story_id, **member_updates):
+    """The stored story with every member updated (and its derived title kept in step)."""
+    story = stories.get(story_id)
+    members = {k: m.model_copy(update=member_updates) for k, m in story.members.items()}
+    return story.model_copy(update={"members": members})
+
+
+def test_sections_come_in_the_documented_order_and_the_toc_links_each_one(world):
+    stories, _, story_id = world
+    doc = deep_dive(stories.get(story_id), [])
+    assert [s.id for s in doc.sections] == ["summary", "how-each-side-covers-it", "key-players", "timeline", "sources"]
+    assert [(t.id, t.title) for t in doc.toc] == [(s.id, s.title) for s in doc.sections]
+
+
+def test_key_players_are_the_names_the_reports_repeat_with_their_outlets(world):
+    stories, _, story_id = world
+    doc = deep_dive(stories.get(story_id), [])
+    names = [p.name for p in doc.key_players]
+    # "Lidia Ferrante" and "Ostrava Bridge" ... are named by all four outlets; "Kestrel Bay" is a place (Bay)
+    # and "The" opening the lead is not a name.
+    assert "Lidia Ferrante" in names
+    assert not {"Kestrel Bay", "The", "The Kestrel Bay"} & set(names)
+    ferrante = next(p for p in doc.key_players if p.name == "Lidia Ferrante")
+    assert ferrante.outlet_ids == sorted({s.outlet_id for s in doc.sources})
+    assert ferrante.mentions >= 4
+    section = next(s for s in doc.sections if s.id == "key-players")
+    assert any(p.text.startswith("Lidia Ferrante: named") for p in section.paragraphs)
+
+
+def test_key_players_skip_titles_sentence_openers_and_join_surnames():
+    from datetime import UTC, datetime
+
+    from newsdive.render import key_players
+    from newsdive.sources import Bias
+    from newsdive.story import Member, StoryRecord
+
+    def member(i, title, lead):
+        return Member(article_id=f"a{i}", outlet_id=f"o{i}", outlet=f"Outlet {i}", bias=Bias.CENTER, title=title,
+                      url=f"https://o{i}.example/{i}", lead=lead, published_at=datetime(2026, 11, 20, i, tzinfo=UTC))
+
+    members = [
+        member(1, "Harbour board fines Castellan Mobile", "Regional Transport Minister Alma Quist said on Monday "
+               "that Castellan Mobile would pay. Shares fell in Lowmarsh."),
+        member(2, "Quist defends the fine", "Heavy criticism followed in Lowmarsh. Quist said Castellan would "
+               "appeal to the Fair Trading Commission."),
+        member(3, "Castellan to appeal", "Castellan Mobile told the Fair Trading Commission it would appeal, "
+               "according to Minister Alma Quist."),
+    ]
+    players = key_players(StoryRecord(story_id="s1", members={m.article_id: m for m in members}), members)
+    names = [p.name for p in players]
+    assert names[:2] == ["Alma Quist", "Castellan Mobile"]  # "Quist" and "Castellan" joined their full names
+    assert "Fair Trading Commission" in names
+    assert not {"Regional Transport Minister Alma Quist", "Shares", "Heavy", "Lowmarsh", "Monday"} & set(names)
+    assert players[0].mentions == 4 and players[0].outlet_ids == ["o1", "o2", "o3"]
+
+
+def test_timeline_is_in_real_time_order_in_utc_with_the_first_report_marked(world):
+    from datetime import timedelta, timezone
+
+    stories, _, story_id = world
+    story = stories.get(story_id)
+    members = story.ordered_members()
+    # The first report is published in New York time, the second in Tokyo time: string order would be wrong.
+    ny, tokyo = timezone(timedelta(hours=-5)), timezone(timedelta(hours=9))
+    first = members[0].model_copy(update={"published_at": members[0].published_at.astimezone(ny)})
+    second = members[1].model_copy(update={"published_at": members[1].published_at.astimezone(tokyo)})
+    story = story.model_copy(update={"members": {**story.members, first.article_id: first,
+                                                 second.article_id: second}})
+    timeline = next(s for s in deep_dive(story, []).sections if s.id == "timeline").paragraphs
+    assert [p.url for p in timeline] == [m.url for m in members]
+    assert timeline[0].text.startswith("2026-11-21 09:00 UTC (first report): ")
+    assert sum("(first report)" in p.text for p in timeline) == 1
+
+
+def test_story_times_are_published_in_utc_and_sources_keep_their_outlets_offset(world):
+    from datetime import timedelta, timezone
+
+    stories, _, story_id = world
+    story = _story_with(stories, story_id)
+    tokyo = timezone(timedelta(hours=9))
+    members = {k: m.model_copy(update={"published_at": m.published_at.astimezone(tokyo)})
+               for k, m in story.members.items()}
+    story = story.model_copy(update={"members": members, "updated_at": story.updated_at.astimezone(tokyo),
+                                     "published_at": story.published_at.astimezone(tokyo)})
+    doc = json.loads(to_json(deep_dive(story, [])))
+    assert doc["published_at"] == "2026-11-21T09:00:00Z" and doc["updated_at"].endswith("Z")
+    assert all(s["published_at"].endswith("+09:00") for s in doc["sources"])
+
+
+def test_read_time_counts_the_documents_own_words_at_265_per_minute(world):
+    from newsdive.render import WORDS_PER_MINUTE
+
+    stories, _, story_id = world
+    doc = deep_dive(stories.get(story_id), [])
+    words = len(doc.title.split()) + len(doc.summary.split()) + sum(
+        len(s.title.split()) + sum(len(p.text.split()) for p in s.paragraphs) for s in doc.sections)
+    assert doc.read_time_minutes == max(1, -(-words // WORDS_PER_MINUTE))
+
+
+# -- related stories ---------------------------------------------------------------------------------------------
+
+
+def _many_stories():
+    """A bridge story followed up by two closely related ones, plus unrelated stories in other categories."""
+    from newsdive.aggregate import Aggregator, assign
+
+    from .factories import article
+
+    stories, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    agg = Aggregator(stories=stories, index=index, sleep=lambda _s: None)
+    bridge = assign(article("plain-times", *BRIDGE, hours=0), agg).story_id
+    follow_ups = [
+        ("Ostrava Bridge toll plan: Kestrel Bay traders fear the Ferrante study will take a year",
+         "Shop owners on the Ostrava Bridge approach said the delayed toll vote ordered by mayor Lidia Ferrante "
+         "leaves Kestrel Bay businesses guessing about the 41,000 daily crossings."),
+        ("Ferrante names engineers for the Ostrava Bridge traffic study in Kestrel Bay",
+         "Kestrel Bay mayor Lidia Ferrante appointed two engineering firms to study Ostrava Bridge traffic, "
+         "the 1974 crossing whose toll plan the council postponed."),
+    ]
+    for i, (title, body) in enumerate(follow_ups):  # 100 hours before and after: outside the 72-hour window
+        assign(article("mid-wire", title, body, hours=100 if i else -100, n=i), agg)
+    for i, outlet in enumerate(["red-post", "blue-herald", "iron-courier", "rose-daily"]):
+        assign(article(outlet, *FLOOD, hours=5 + i), agg)
+    assign(article("blue-herald", *CHESS, hours=3), agg)
+    return stories, index, bridge
+
+
+def test_related_are_three_to_six_by_similarity_then_recency_never_the_story_itself():
+    from newsdive.publish import related_stories
+
+    stories, index, bridge = _many_stories()
+    deps = Publisher(stories=stories, index=index, public=MemoryObjectStore())
+    related = related_stories(stories.get(bridge), deps)
+    titles = [r.title for r in related]
+    assert 3 <= len(related) <= 6 and bridge not in [r.story_id for r in related]
+    # The two similar follow-ups come first; nothing else is similar, so the newest story tops the list up to 3.
+    assert len(related) == 3 and all("Ostrava Bridge" in t for t in titles[:2]), titles
+    others = [s for s in stories.newest(limit=10) if s.story_id not in {bridge, related[0].story_id,
+                                                                          related[1].story_id}]
+    assert related[2].story_id == others[0].story_id
+
+
+def test_every_related_card_is_shaped_like_an_index_item(world):
+    stories, index, story_id = world
+    deps = Publisher(stories=stories, index=index, public=MemoryObjectStore())
+    publish(stories.get(story_id), deps)
+    doc = json.loads(deps.public.get(f"deep-dives/{story_id}.json").body)
+    for related in doc["related"]:
+        assert {"id", "title", "category", "bias", "snippet", "published_at", "read_time_minutes", "source_count",
+                "labels", "url"} <= set(related)
+        assert related["url"] == f"/deep-dives/{related['id']}.json" and len(related["snippet"]) <= 160
+
+
+# -- index feeds: newest first by the real instant ---------------------------------------------------------------
+
+
+def test_index_orders_stories_by_their_real_last_update_whatever_the_offsets(world):
+    from datetime import timedelta, timezone
+
+    stories, _, _ = world
+    records = stories.newest(limit=10)
+    # Store the newest story's time in a far-east offset: as a string it would sort before the others.
+    tokyo = timezone(timedelta(hours=14))
+    shifted = [records[0].model_copy(update={"updated_at": records[0].updated_at.astimezone(tokyo)}), *records[1:]]
+    page = index_pages("latest", list(reversed(shifted)))["index/latest.json"]
+    assert [c.id for c in page.items] == [r.story_id for r in records]
+    assert all(c.updated_at.utcoffset() == timedelta(0) for c in page.items)
+
+
+# -- RSS and sitemap ------------------------------------------------------------------------------------------------
+
+
+def _hostile(stories, story_id):
+    story = _story_with(stories, story_id, title='Bridge <script>alert("x")</script> & tolls ]]> <b>now</b>')
+    return story.model_copy(update={"title": 'Bridge <script>alert("x")</script> & tolls ]]> <b>now</b>'})
+
+
+def test_rss_feed_is_valid_rss_2_with_escaped_plain_text(world):
+    import feedparser
+    from lxml import etree
+
+    from newsdive.render import rss_feed
+
+    stories, _, story_id = world
+    records = [_hostile(stories, story_id), *[s for s in stories.newest(limit=10) if s.story_id != story_id]]
+    body = rss_feed("politics", records, base_url="https://news.example/", feed_path="feeds/politics.xml")
+    root = etree.fromstring(body)  # well-formed XML
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    feed = feedparser.parse(body)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.feed.title == "newsdive: Politics" and feed.feed.link == "https://news.example/"
+    titles = [e.title for e in feed.entries]
+    assert 'Bridge alert("x") & tolls ]]> now' in titles
+    entry = next(e for e in feed.entries if e.title.startswith("Bridge"))
+    assert entry.link == f"https://news.example/deep-dives/{story_id}.json"
+    assert entry.id == f"newsdive:{story_id}" and entry.published_parsed is not None
+    assert "<script" not in body.decode() and "L " in entry.summary
+    channel = root.find("channel")
+    assert channel.find("lastBuildDate").text == "Sat, 21 Nov 2026 12:00:00 GMT"  # newest story, not the clock
+    required = {"title", "link", "description"}
+    assert required <= {c.tag for c in channel} and all(required - {"description"} <= {c.tag for c in item}
+                                                       for item in channel.iter("item"))
+
+
+def test_rss_links_use_the_frontends_page_when_configured(world):
+    import feedparser
+
+    from newsdive.render import rss_feed, slugify
+
+    stories, _, story_id = world
+    story = stories.get(story_id)
+    body = rss_feed("latest", [story], base_url="https://cdn.example", page_url="https://news.example/s/{slug}",
+                    feed_path="feeds/latest.xml")
+    [entry] = feedparser.parse(body).entries
+    assert entry.link == f"https://news.example/s/{slugify(story.title, story_id)}"
+
+
+def test_sitemap_lists_each_story_with_its_last_update_and_the_index_pages(world):
+    from lxml import etree
+
+    from newsdive.render import sitemap
+
+    stories, _, story_id = world
+    records = stories.newest(limit=10)
+    root = etree.fromstring(sitemap(records, base_url="https://news.example", index_paths=["index/latest.json"]))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = root.xpath("//s:url/s:loc/text()", namespaces=ns)
+    assert locs[: len(records)] == [f"https://news.example/deep-dives/{r.story_id}.json" for r in records]
+    assert locs[-1] == "https://news.example/index/latest.json"
+    lastmods = root.xpath("//s:url/s:lastmod/text()", namespaces=ns)
+    assert len(lastmods) == len(records) and all(m.endswith("Z") for m in lastmods)
+
+
+def test_feeds_and_sitemap_are_published_and_rewritten_only_when_they_change(world):
+    stories, index, story_id = world
+    deps = Publisher(stories=stories, index=index, public=MemoryObjectStore(), base_url="https://news.example")
+    first = publish_index(["politics", "general"], deps)
+    assert {"feeds/latest.xml", "feeds/politics.xml", "feeds/general.xml", "sitemap.xml"} <= set(first.written)
+    assert deps.public.objects["feeds/politics.xml"].content_type == "application/rss+xml; charset=utf-8"
+    assert not publish_index(["politics", "general"], deps).written
+    deps.base_url = "https://other.example"
+    assert "sitemap.xml" in publish_index(["politics"], deps).written

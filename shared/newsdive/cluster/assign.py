@@ -1,23 +1,45 @@
 """Incremental story assignment: find a few candidate stories through the inverted index, score only those.
 
 Per-article cost is bounded by the configuration (lookup keys, candidates), never by the number of stored
-stories: one batched index read, one batched centroid read.
+stories: one batched index read, one batched read of the candidates' briefs.
+
+The rules (tuned with `newsdive bench cluster` on real labelled news; see the README's *Story assignment*):
+- similarity = cosine(article, story centroid), where the article's terms are damped by how many candidate
+  stories are posted under them (a term every story of the window shares tells none of them apart);
+- x a time factor: 1 while the story was updated within `flat_hours`, then exp(-(gap - flat) / decay_hours);
+- a story accepts articles only within `window_hours` of its first article (its life);
+- join the best story when the similarity reaches the threshold: `threshold`, or `threshold_short` for short
+  texts (a headline cannot overlap a centroid as much as a full article does), lowered towards `threshold_low`
+  when time tells the candidates apart (the best story was updated recently while its content rivals are old);
+- merge: when the second-best story also reaches the threshold and the two centroids are similar, the article
+  shows they are one event and the younger story is merged into the older.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from newsdive.cluster.features import cosine, top_terms
-from newsdive.storage.ports import CandidateIndex, StoryRepository
+from newsdive.cluster.features import cosine, normalise, top_terms
+from newsdive.storage.ports import POSTINGS_CAP, CandidateIndex, StoryBrief, StoryRepository
 
 
 @dataclass(frozen=True)
 class AssignConfig:
-    threshold: float = 0.30  # minimum similarity to join a story (tuned on the sample web; see `bench cluster`)
-    window_hours: int = 72  # how far back an article looks for its story
+    threshold: float = 0.44  # similarity a full-length article needs to join a story
+    threshold_low: float = 0.20  # ... when the time of the candidates tells them apart
+    window_hours: int = 72  # a story accepts articles this long after its first one; lookups cover this window
+    flat_hours: float = 6.0  # no time decay while the story was updated this recently
+    decay_hours: float = 12.0  # then the similarity decays with this time constant
+    recent_hours: float = 12.0  # "recent" for the time-contrast rule
+    rival_similarity: float = 0.10  # a candidate this similar (before time) counts as a rival
+    short_text_terms: int = 20  # an article with fewer distinct terms is short (a headline, a brief) ...
+    threshold_short: float = 0.19  # ... and needs this similarity: a few terms cannot overlap a centroid as much
+    df_damping: float = 10.0  # term weight / (1 + stories posted under the term / df_damping)
+    merge_factor: float = 1.0  # the second-best story must reach threshold x this factor to merge ...
+    merge_similarity: float = 0.10  # ... and the two centroids must be at least this similar
     lookup_terms: int = 10  # an article's strongest terms looked up in the index
     post_terms: int = 12  # a story's strongest terms it is posted under
     max_candidates: int = 12  # stories scored per article
@@ -29,13 +51,15 @@ class Decision:
     story_id: str | None  # None: start a new story
     score: float
     candidates: int
+    threshold: float = 0.0
+    merge: str | None = None  # another story the article shows to be the same event as `story_id`
 
 
 def day_bucket(when: datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d") if when.tzinfo is None else when.strftime("%Y-%m-%d")
 
 
-def lookup_keys(vector: dict[str, float], when: datetime, config: AssignConfig) -> list[str]:
+def lookup_keys(vector: Mapping[str, float], when: datetime, config: AssignConfig) -> list[str]:
     """Index keys to read: the article's strongest terms in every day bucket of its window."""
     first = when - timedelta(hours=config.window_hours)
     days = []
@@ -47,28 +71,60 @@ def lookup_keys(vector: dict[str, float], when: datetime, config: AssignConfig) 
     return [f"{d}#{t}" for d in sorted(set(days)) for t in terms]
 
 
-def posting_keys(centroid: dict[str, float], when: datetime, config: AssignConfig) -> list[str]:
+def posting_keys(centroid: Mapping[str, float], when: datetime, config: AssignConfig) -> list[str]:
     """Keys a story is posted under after a member joins: its strongest terms on the member's day."""
     return [f"{when.strftime('%Y-%m-%d')}#{t}" for t in top_terms(centroid, config.post_terms)]
 
 
 def time_factor(when: datetime, story_updated: str | None, window_hours: int) -> float:
-    """1 inside the window, then an exponential decay: late follow-ups can still join a strong match."""
+    """1 inside the window, then an exponential decay (used to rank related stories for publishing)."""
     if not story_updated:
         return 1.0
     gap = abs((when - datetime.fromisoformat(story_updated)).total_seconds()) / 3600
     return 1.0 if gap <= window_hours else math.exp(-(gap - window_hours) / window_hours)
 
 
+def _hours(a: datetime, b: str | None) -> float:
+    return abs((a - datetime.fromisoformat(b)).total_seconds()) / 3600 if b else 0.0
+
+
+def recency(gap_hours: float, config: AssignConfig) -> float:
+    """The time factor of a story last updated `gap_hours` away from the article."""
+    return math.exp(-max(0.0, gap_hours - config.flat_hours) / config.decay_hours)
+
+
+def damped(vector: Mapping[str, float], postings: Mapping[str, set[str]], config: AssignConfig) -> dict[str, float]:
+    """The article's vector with each term damped by the number of stories posted under it in the window.
+
+    The postings come with the candidate lookup, so this local document frequency costs no extra read.
+    """
+    stories: dict[str, set[str]] = {}
+    for key, ids in postings.items():
+        stories.setdefault(key.split("#", 1)[1], set()).update(ids)
+    return normalise({
+        term: w / (1.0 + min(len(stories.get(term, ())), POSTINGS_CAP) / config.df_damping)
+        for term, w in vector.items()
+    })
+
+
+@dataclass(frozen=True)
+class _Scored:
+    story_id: str
+    score: float  # similarity x time factor
+    similarity: float  # before the time factor
+    gap_hours: float
+    brief: StoryBrief
+
+
 def choose_story(
-    vector: dict[str, float],
+    vector: Mapping[str, float],
     when: datetime,
     *,
     index: CandidateIndex,
     stories: StoryRepository,
     config: AssignConfig,
 ) -> Decision:
-    """The best existing story for an article vector, or None when no candidate is similar enough."""
+    """The best existing story for an article vector (and a story to merge into it), or None: a new story."""
     if not vector:
         return Decision(None, 0.0, 0)
     postings = index.lookup(lookup_keys(vector, when, config))
@@ -80,11 +136,41 @@ def choose_story(
     ranked = sorted(hits, key=lambda s: (-hits[s], s))[: config.max_candidates]
     if not ranked:
         return Decision(None, 0.0, 0)
-    best_id, best_score = None, 0.0
-    for story_id, (centroid, updated) in sorted(stories.get_centroids(ranked).items()):
-        score = cosine(vector, centroid) * time_factor(when, updated, config.window_hours)
-        if score > best_score or (score == best_score and best_id is not None and story_id < best_id):
-            best_id, best_score = story_id, score
-    if best_id is None or best_score < config.threshold:
-        return Decision(None, round(best_score, 4), len(ranked))
-    return Decision(best_id, round(best_score, 4), len(ranked))
+    query = damped(vector, postings, config)
+    oldest = when - timedelta(hours=config.window_hours)
+    scored: list[_Scored] = []
+    for story_id, brief in stories.get_briefs(ranked).items():
+        if brief.merged_into or not brief.centroid:
+            continue  # a redirect: its survivor is posted under its own terms
+        if brief.published_at and datetime.fromisoformat(brief.published_at) < oldest:
+            continue  # the story no longer accepts articles
+        similarity = cosine(query, brief.centroid)
+        gap = _hours(when, brief.updated_at)
+        scored.append(_Scored(story_id, similarity * recency(gap, config), similarity, gap, brief))
+    if not scored:
+        return Decision(None, 0.0, len(ranked))
+    scored.sort(key=lambda c: (-round(c.score, 9), c.story_id))
+    best = scored[0]
+    threshold = join_threshold(len(vector), best, scored[1:], config)
+    if best.score < threshold:
+        return Decision(None, round(best.score, 4), len(ranked), round(threshold, 4))
+    merge = None
+    if len(scored) > 1:
+        second = scored[1]
+        if (second.score >= threshold * config.merge_factor
+                and cosine(best.brief.centroid, second.brief.centroid) >= config.merge_similarity):
+            merge = second.story_id
+    return Decision(best.story_id, round(best.score, 4), len(ranked), round(threshold, 4), merge)
+
+
+def join_threshold(terms: int, best: _Scored, rivals: list[_Scored], config: AssignConfig) -> float:
+    """The similarity the best candidate needs: lower for short texts, and lower when time tells it apart."""
+    high = config.threshold_short if terms < config.short_text_terms else config.threshold
+    low = min(high, config.threshold_low)
+    contenders = [c for c in rivals if c.similarity >= config.rival_similarity]
+    if best.gap_hours > config.recent_hours:
+        return high
+    if not contenders:  # nothing else in the window comes close: no rival to confuse it with
+        return low
+    contrast = sum(1 for c in contenders if c.gap_hours > config.recent_hours) / len(contenders)
+    return high - (high - low) * contrast

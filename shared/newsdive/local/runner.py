@@ -30,6 +30,9 @@ DUMMY_ENV = {
 }
 
 
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+
+
 @dataclass
 class RunOptions:
     sources: Path
@@ -41,6 +44,14 @@ class RunOptions:
     clock: datetime | None = None
     replay: bool = False  # deliver every event twice (idempotency check)
     quiet: bool = False
+    host_interval: float | None = None  # FETCH_HOST_INTERVAL_SECONDS for this run (None: the template's)
+    chaos_seed: int | None = None  # inject faults, reproducibly from this seed (local/chaos.py)
+    chaos_rate: float = 0.2
+    chaos_stages: list[str] | None = None  # stages whose deliveries chaos may reorder, split or kill (None: all)
+    workers: int = 1  # concurrent pollers (Lambda containers) per queue stage
+    keep: bool = False  # keep the moto server and stack up after the run (for `newsdive dlq ...`)
+    count_requests: bool = False  # count AWS requests per function/service/operation (the load bench)
+    parameters: dict[str, str] = field(default_factory=dict)  # template parameters (those the template has)
 
 
 @dataclass
@@ -55,13 +66,42 @@ class RunSummary:
     stages: dict[str, dict[str, int]]
     out: str
     log_file: str | None
+    requests: dict[str, dict[str, int]] = field(default_factory=dict)  # function -> "service.Operation" -> calls
+    capacity: dict[str, float] = field(default_factory=dict)  # DynamoDB capacity units, estimated (wru, rru)
+    durations: dict[str, list[float]] = field(default_factory=dict)  # function -> seconds per invocation
     replayed_events: int = 0
     replay_changed: list[str] = field(default_factory=list)
+    sources_health: dict[str, Any] = field(default_factory=dict)  # health.run_health: status counts, per source
+    chaos: dict[str, Any] | None = None  # seed, rate, injected faults by kind
+    retries: dict[str, Any] = field(default_factory=dict)  # SDK retries, redeliveries by stage
+    dead_letter_messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # queue -> id, reason
+    workers: int = 1
+    endpoint_url: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data (per-invocation durations as p50/p95 per stage, not every sample)."""
+        import statistics
+
+        out = {k: v for k, v in self.__dict__.items() if k != "durations"}
+        out["stage_seconds"] = {
+            name: {"invocations": len(d), "p50": round(statistics.median(d), 4),
+                   "p95": round(sorted(d)[max(0, round(0.95 * len(d)) - 1)], 4)}
+            for name, d in sorted(self.durations.items()) if d
+        }
+        return out
 
     def lines(self) -> list[str]:
         dlq = ", ".join(f"{k} {v}" for k, v in self.dead_letters.items() if v) or "none"
+        reasons = [f"             {queue} {m['message_id']}: {m.get('reason') or 'no reason logged'}"
+                   for queue, messages in self.dead_letter_messages.items() for m in messages]
+        chaos = []
+        if self.chaos is not None:
+            injected = ", ".join(f"{k} {v}" for k, v in sorted(self.chaos["injected"].items()) if v) or "nothing"
+            redelivered = ", ".join(f"{k} {v}" for k, v in self.retries.get("redelivered", {}).items() if v) or "none"
+            chaos = [f"chaos:       seed {self.chaos['seed']}, rate {self.chaos['rate']}: {injected}",
+                     f"retries:     SDK {self.retries.get('sdk', 0)} · redelivered {redelivered}"]
         stages = " · ".join(f"{k} {v['records']}" + (f" ({v['failed']} failed)" if v["failed"] else "")
-                            for k, v in self.stages.items())
+                            for k, v in self.stages.items() if v["records"])
         return [
             f"stories:     {self.stories}",
             f"articles:    {self.articles}",
@@ -70,6 +110,9 @@ class RunSummary:
             f"documents:   {self.documents} written to {self.out}",
             f"records:     {stages}",
             f"dead-letter: {dlq}",
+            *([f"sources:     {self.sources_health['line']}"] if self.sources_health else []),
+            *reasons,
+            *chaos,
             f"seconds:     {self.seconds:.1f}",
         ] + ([f"replay:      {self.replayed_events} events delivered again, "
               f"{len(self.replay_changed)} documents changed"] if self.replayed_events else []) + (
@@ -91,7 +134,7 @@ def moto_server() -> Iterator[str]:
     endpoint = f"http://{host}:{port}"
 
     def reset() -> None:  # moto keeps its state per process, shared by every server it starts
-        request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310 - loopback
         urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - our own loopback server
 
     try:
@@ -103,7 +146,8 @@ def moto_server() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def local_stack(*, env_overrides: dict[str, str] | None = None, parameters: dict[str, str] | None = None) -> Iterator[Any]:
+def local_stack(*, env_overrides: dict[str, str] | None = None,
+                parameters: dict[str, str] | None = None) -> Iterator[Any]:
     """moto server + deployed stack + process environment pointing at it, as one context."""
     import boto3
 
@@ -124,6 +168,8 @@ def local_stack(*, env_overrides: dict[str, str] | None = None, parameters: dict
 
 def run(options: RunOptions) -> RunSummary:
     """Run the whole pipeline once over a sources file and copy the published documents to `options.out`."""
+    from newsdive.local.chaos import Chaos, Instrumentation
+    from newsdive.local.pump import EventPump
     from newsdive.local.sample_server import SampleWebServer
     from newsdive.sources import load_sources
 
@@ -140,35 +186,132 @@ def run(options: RunOptions) -> RunSummary:
             host_map.append(server.host_map())
             progress(f"sample web: {len(server.hosts())} sites on http://{server.address}")
         env = {"FETCH_ALLOW_HOSTS": ",".join(allow_hosts), "FETCH_HOST_MAP": ",".join(h for h in host_map if h)}
-        stack, session = stack_ctx.enter_context(local_stack(env_overrides=env))
+        if options.host_interval is not None:
+            env["FETCH_HOST_INTERVAL_SECONDS"] = str(options.host_interval)
+        # A fixed base URL (where `newsdive serve` serves ./out by default) rather than the fake CloudFront
+        # domain moto makes up per deployment: the documents' links are then the same on every run.
+        parameters = _known_parameters({"PublicBaseUrl": LOCAL_BASE_URL, **options.parameters})
+        stack, session = stack_ctx.enter_context(local_stack(env_overrides=env, parameters=parameters))
         progress(f"stack deployed on moto at {stack.endpoint_url} ({len(stack.resources)} resources)")
+        chaos = None
+        if options.chaos_seed is not None:
+            chaos = Chaos(options.chaos_seed, options.chaos_rate, stages=options.chaos_stages,
+                          protected_tables=[stack.tables.get("IdempotencyTable", "")])
+            progress(f"chaos: seed {options.chaos_seed}, rate {options.chaos_rate}")
+        instrumentation = None
+        if chaos is not None or options.count_requests:
+            # before any handler runs: every client the functions create from now on carries the hooks
+            instrumentation = stack_ctx.enter_context(Instrumentation(chaos))
         log_file = options.log_file
         if log_file is not None:
             log_file.parent.mkdir(parents=True, exist_ok=True)
             log_stream = stack_ctx.enter_context(open(log_file, "w", encoding="utf-8"))  # noqa: SIM115
-            stack_ctx.enter_context(contextlib.redirect_stdout(log_stream))
-        pump = _pump(stack, session, progress)
+            stack_ctx.enter_context(function_logs_to(log_stream))
+        pump = EventPump(stack, session=session, progress=progress, workers=options.workers, chaos=chaos,
+                         instrumentation=instrumentation)
         upload_sources(stack, session, options.sources)
         pump.tick(options.clock or datetime.now(UTC))
         report = pump.drain()
+        pump.settle()  # the published state as a function of the stories alone (newsdive.settle)
         replayed, changed = 0, []
         if options.replay:
             progress(f"replaying {len(pump.journal)} events")
             before = public_digests(stack, session)
             replayed = pump.replay()
+            pump.settle()
             after = public_digests(stack, session)
             changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
             report = pump.report
         documents = download_public(stack, session, options.out)
-    summary = _summarise(options.out, documents, report, time.monotonic() - started, log_file)
-    summary.replayed_events, summary.replay_changed = replayed, changed
+        if log_file is not None:
+            sys.stdout.flush()
+        dead = _dead_letter_messages(stack, session, log_file)
+        summary = _summarise(options.out, documents, report, time.monotonic() - started, log_file)
+        from newsdive.health import run_health
+
+        summary.sources_health = run_health(stack, session, sources, log_file)
+        summary.replayed_events, summary.replay_changed = replayed, changed
+        summary.dead_letter_messages, summary.workers, summary.endpoint_url = dead, options.workers, stack.endpoint_url
+        summary.retries = {
+            "sdk": instrumentation.requests.retries() if instrumentation else 0,
+            "redelivered": {k: v.redelivered for k, v in report.stages.items()},
+        }
+        if chaos is not None:
+            summary.chaos = {"seed": chaos.seed, "rate": chaos.rate, "injected": dict(sorted(chaos.injected.items())),
+                             "stages": sorted(chaos.stages) if chaos.stages is not None else "all"}
+        if instrumentation is not None:
+            summary.requests = _requests(instrumentation, pump)
+            summary.capacity = dict(instrumentation.requests.capacity)
+        summary.durations = {k: list(v.durations) for k, v in report.stages.items()}
+        if options.keep:
+            _wait_for_interrupt(stack, summary, options.quiet)
     return summary
 
 
-def _pump(stack: Any, session: Any, progress: Any) -> Any:
-    from newsdive.local.pump import EventPump
+FUNCTION_SERVICES = ("schedule", "scrape", "parse", "aggregate", "publish")
 
-    return EventPump(stack, session=session, progress=progress)
+
+@contextlib.contextmanager
+def function_logs_to(stream: Any) -> Iterator[None]:
+    """The functions' JSON logs and EMF metrics into `stream`: standard output is redirected, and the loggers an
+    earlier run in this process created (Powertools binds a logger's stream once) are pointed there too."""
+    import logging
+
+    def handlers() -> list[logging.StreamHandler]:
+        return [h for service in FUNCTION_SERVICES for h in logging.getLogger(service).handlers
+                if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
+
+    for handler in handlers():
+        handler.setStream(stream)
+    try:
+        with contextlib.redirect_stdout(stream):
+            yield
+    finally:
+        for handler in handlers():  # also those created meanwhile: the stream may be closed after this
+            if handler.stream is stream:
+                handler.setStream(sys.stdout)
+
+
+def _known_parameters(values: dict[str, str]) -> dict[str, str]:
+    """The given template parameters that the template declares (others would fail the deployment)."""
+    from newsdive.local.stack import load_template
+
+    declared = load_template(template_path()).get("Parameters") or {}
+    return {k: v for k, v in values.items() if k in declared}
+
+
+def _dead_letter_messages(stack: Any, session: Any, log_file: Path | None) -> dict[str, list[dict[str, Any]]]:
+    """Every dead letter with the reason its function logged last for it (from the run's log)."""
+    from newsdive.dlq import failure_reasons, peek
+
+    sqs = session.client("sqs", endpoint_url=stack.endpoint_url, region_name=stack.region)
+    reasons = failure_reasons(log_file.read_text(encoding="utf-8").splitlines()) if log_file else {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for owner, url in sorted(stack.dead_letter_queues.items()):
+        messages = [m.as_dict(reasons) for m in peek(sqs, url)]
+        if messages:
+            out[owner] = messages
+    return out
+
+
+def _requests(instrumentation: Any, pump: Any) -> dict[str, Any]:
+    calls: dict[str, dict[str, int]] = {}
+    for (function, service, operation), n in sorted(instrumentation.requests.calls.items()):
+        calls.setdefault(function, {})[f"{service}.{operation}"] = n
+    calls["event-source-mappings"] = dict(sorted(pump.esm_requests.items()))
+    return calls
+
+
+def _wait_for_interrupt(stack: Any, summary: Any, quiet: bool) -> None:
+    """`--keep`: leave the moto server (and the stack in it) up until Ctrl-C, for `newsdive dlq ...`."""
+    print("\n".join(summary.lines()), file=sys.stderr)
+    print(f"\nstack kept on {stack.endpoint_url} (stack {stack.stack_name}); Ctrl-C stops it. For example:\n"
+          f"  newsdive dlq list --endpoint-url {stack.endpoint_url}\n"
+          f"  newsdive dlq show parse --endpoint-url {stack.endpoint_url} --log {summary.log_file or ''}",
+          file=sys.stderr, flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)
 
 
 def upload_sources(stack: Any, session: Any, sources: Path) -> None:
@@ -206,6 +349,11 @@ def download_public(stack: Any, session: Any, out: Path) -> list[str]:
             continue  # a key that would escape the folder
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    stale = out / "deep-dives"  # an earlier run's deep dives in the same folder would look published
+    if stale.is_dir():
+        for path in stale.glob("*.json"):
+            if f"deep-dives/{path.name}" not in keys:
+                path.unlink()
     return sorted(keys)
 
 

@@ -6,8 +6,12 @@ through the host map, so URLs, canonical links and article ids are the same on e
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import threading
+import time
+from dataclasses import dataclass
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -29,23 +33,53 @@ def _resolve(root: Path, host: str, path: str) -> Path | None:
     return None
 
 
+@dataclass(frozen=True)
+class Request:
+    at: float  # time.monotonic()
+    host: str
+    path: str
+    headers: dict[str, str]
+    status: int
+
+
 class SampleWebServer:
+    """Serves sites/<host>/<path>; answers conditional GETs (ETag from the bytes, Last-Modified from the file's
+    mtime) like a real server, and logs every request (`requests`) so tests can check what was fetched when."""
+
     def __init__(self, sites: Path) -> None:
         self.sites = Path(sites)
+        self.requests: list[Request] = []
         root = self.sites
+        log = self.requests
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server API
                 host = (self.headers.get("Host") or "").split(":")[0].lower()
-                target = _resolve(root, host, urlsplit(self.path).path)
+                path = urlsplit(self.path).path
+                target = _resolve(root, host, path)
+                at = time.monotonic()
                 if target is None:
+                    log.append(Request(at, host, path, dict(self.headers.items()), 404))
                     self.send_error(404, "Not Found")
                     return
                 body = target.read_bytes()
+                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                modified = formatdate(int(target.stat().st_mtime), usegmt=True)
+                since = self.headers.get("If-Modified-Since")
+                if self.headers.get("If-None-Match") == etag or (
+                        since and not self.headers.get("If-None-Match") and since == modified):
+                    log.append(Request(at, host, path, dict(self.headers.items()), 304))
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                log.append(Request(at, host, path, dict(self.headers.items()), 200))
                 ctype = _types(target)
                 self.send_response(200)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", modified)
                 self.end_headers()
                 self.wfile.write(body)
 

@@ -451,10 +451,23 @@ def _default_session(region: str) -> boto3.session.Session:
 # Resource types moto's CloudFormation does not implement: removed from the stack, applied by API afterwards.
 _APPLIED_BY_API = (
     "AWS::SQS::QueuePolicy",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::CloudFront::Distribution",
     "AWS::S3::BucketPolicy",
     "AWS::CloudWatch::Alarm",
     "AWS::Scheduler::Schedule",
 )
+# Of those, types the stack may refer to (a function's environment, a role's policy, Outputs): the stack gets a
+# placeholder, replaced by the real value once the resource exists (functions' environments and outputs).
+_DEFERRED = (
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::CachePolicy",
+    "AWS::CloudFront::ResponseHeadersPolicy",
+    "AWS::CloudFront::Distribution",
+)
+_PLACEHOLDER = re.compile(r"@@local:([A-Za-z0-9]+)(?:\.([A-Za-z0-9.]+))?@@")
 # Never created in moto: the local pump polls queues and streams itself.
 _DROPPED = ("AWS::Lambda::EventSourceMapping",)
 
@@ -533,7 +546,7 @@ class _Deployment:
             region=self.region,
             stack_name=self.stack_name,
             resources=physical,
-            outputs=self._outputs(),
+            outputs=self._outputs(resolver),
             functions={f.name: f for f in functions},
             queues=queues,
             dead_letter_queues=self._dead_letter_queues(cfn, resolver, functions),
@@ -573,6 +586,11 @@ class _Deployment:
         for logical_id in dropped + held_back:
             del resources[logical_id]
         removed = set(dropped) | set(held_back)
+        deferred = {k for k in held_back if cfn["Resources"][k]["Type"] in _DEFERRED}
+        for logical_id in list(resources):
+            resources[logical_id] = _with_placeholders(resources[logical_id], deferred)
+        if "Outputs" in deployable:
+            deployable["Outputs"] = _with_placeholders(deployable["Outputs"], deferred)
         for logical_id, resource in resources.items():
             depends = resource.get("DependsOn")
             if depends is not None:
@@ -658,9 +676,9 @@ class _Deployment:
             if summary.get("LogicalResourceId")
         }
 
-    def _outputs(self) -> dict[str, str]:
+    def _outputs(self, resolver: _Resolver | None = None) -> dict[str, str]:
         stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
-        return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        return {o["OutputKey"]: _fill_placeholders(o["OutputValue"], resolver) for o in stack.get("Outputs", [])}
 
     def _parameter_values(self, cfn: Mapping[str, Any]) -> dict[str, str]:
         values = {
@@ -698,6 +716,11 @@ class _Deployment:
             values = {"Arn": f"arn:aws:iam::{self.account_id}:role/{physical_id}"}
         elif resource_type == "AWS::SNS::Topic":
             values = {"TopicArn": physical_id, "TopicName": physical_id.rsplit(":", 1)[-1]}
+        elif resource_type == "AWS::CloudFront::Distribution":
+            distribution = self.client("cloudfront").get_distribution(Id=physical_id)["Distribution"]
+            values = {"Id": physical_id, "DomainName": distribution["DomainName"]}
+        elif resource_type.startswith("AWS::CloudFront::"):
+            values = {"Id": physical_id}
         else:
             values = {}
         if not values.get(attribute):
@@ -794,6 +817,15 @@ class _Deployment:
                 props["ActionsEnabled"] = _as_bool(props["ActionsEnabled"])
             self.client("cloudwatch").put_metric_alarm(AlarmName=name, **props)
             return name
+        if kind == "AWS::CloudFront::OriginAccessControl":
+            config = props["OriginAccessControlConfig"]
+            response = self.client("cloudfront").create_origin_access_control(OriginAccessControlConfig=config)
+            return response["OriginAccessControl"]["Id"]
+        if kind in ("AWS::CloudFront::CachePolicy", "AWS::CloudFront::ResponseHeadersPolicy"):
+            return f"local-{logical_id}"  # moto has no API for these; the distribution only carries the id
+        if kind == "AWS::CloudFront::Distribution":
+            config = _distribution_to_api(props["DistributionConfig"], f"{self.stack_name}-{logical_id}")
+            return self.client("cloudfront").create_distribution(DistributionConfig=config)["Distribution"]["Id"]
         if kind == "AWS::Scheduler::Schedule":
             name = props.pop("Name", None) or f"{self.stack_name}-{logical_id}"
             window = props.get("FlexibleTimeWindow", {})
@@ -821,7 +853,10 @@ class _Deployment:
             props = resource.get("Properties") or {}
             # moto resolved the environment when it created the function: read the deployed values.
             config = lam.get_function_configuration(FunctionName=physical[logical_id])
-            environment = dict((config.get("Environment") or {}).get("Variables") or {})
+            environment = {
+                k: _fill_placeholders(v, resolver)
+                for k, v in ((config.get("Environment") or {}).get("Variables") or {}).items()
+            }
             environment.update(self.env_overrides)
             code_uri = props.get("CodeUri", "")
             functions.append(
@@ -997,6 +1032,89 @@ def _notifications_to_api(config: Mapping[str, Any]) -> dict[str, Any]:
     if _as_bool((config.get("EventBridgeConfiguration") or {}).get("EventBridgeEnabled", False)):
         api["EventBridgeConfiguration"] = {}
     return api
+
+
+def _with_placeholders(node: Any, deferred: set[str]) -> Any:
+    """The fragment with every Ref/GetAtt/${X} of a deferred resource replaced by "@@local:X[.Attr]@@"."""
+    if not deferred:
+        return node
+    if isinstance(node, list):
+        return [_with_placeholders(v, deferred) for v in node]
+    if not isinstance(node, dict):
+        return node
+    if len(node) == 1:
+        ((key, value),) = node.items()
+        if key == "Ref" and value in deferred:
+            return f"@@local:{value}@@"
+        if key == "Fn::GetAtt":
+            logical_id, attribute = value.split(".", 1) if isinstance(value, str) else value
+            if logical_id in deferred:
+                return f"@@local:{logical_id}.{attribute}@@"
+        if key == "Fn::Sub":
+            text, variables = (value[0], value[1]) if isinstance(value, list) else (value, {})
+
+            def replace(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name.split(".", 1)[0] in deferred and name not in variables:
+                    return f"@@local:{name}@@"
+                return match.group(0)
+
+            text = _SUB_VARIABLE.sub(replace, text)
+            return {"Fn::Sub": [text, _with_placeholders(variables, deferred)] if variables else text}
+    return {k: _with_placeholders(v, deferred) for k, v in node.items()}
+
+
+def _fill_placeholders(value: Any, resolver: _Resolver | None) -> Any:
+    """A deployed value with its "@@local:X[.Attr]@@" placeholders resolved (the resources exist by now)."""
+    if resolver is None or not isinstance(value, str) or "@@local:" not in value:
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        logical_id, attribute = match.group(1), match.group(2)
+        return str(resolver.get_att(logical_id, attribute) if attribute else resolver.ref(logical_id))
+
+    return _PLACEHOLDER.sub(replace, value)
+
+
+def _distribution_to_api(config: Mapping[str, Any], caller_reference: str) -> dict[str, Any]:
+    """A CloudFormation DistributionConfig in the CloudFront API's shape: lists become {Quantity, Items} where
+    the API wants that (read from botocore's model), CachedMethods moves under AllowedMethods."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("cloudfront")
+    shape = model.operation_model("CreateDistribution").input_shape.members["DistributionConfig"]
+    config = copy.deepcopy(dict(config))
+    cached: dict[str, Any] = {}
+    behaviors = [config.get("DefaultCacheBehavior") or {}, *(config.get("CacheBehaviors") or [])]
+    for position, behavior in enumerate(behaviors):
+        if "CachedMethods" in behavior:
+            cached[str(position)] = behavior.pop("CachedMethods")
+    api = _to_api_shape(config, shape)
+    for position, behavior in enumerate([api.get("DefaultCacheBehavior") or {},
+                                         *((api.get("CacheBehaviors") or {}).get("Items") or [])]):
+        if str(position) in cached and "AllowedMethods" in behavior:
+            items = list(cached[str(position)])
+            behavior["AllowedMethods"]["CachedMethods"] = {"Quantity": len(items), "Items": items}
+    api.setdefault("CallerReference", caller_reference)
+    api.setdefault("Comment", "")
+    return api
+
+
+def _to_api_shape(value: Any, shape: Any) -> Any:
+    if shape.type_name == "structure":
+        members = shape.members
+        if isinstance(value, list) and "Quantity" in members and "Items" in members:
+            items = [_to_api_shape(v, members["Items"].member) for v in value]
+            return {"Quantity": len(items), "Items": items}
+        if isinstance(value, dict):
+            return {k: _to_api_shape(v, members[k]) for k, v in value.items() if k in members}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_to_api_shape(v, shape.member) for v in value]
+    if shape.type_name in ("integer", "long"):
+        return int(value)
+    if shape.type_name == "boolean":
+        return _as_bool(value)
+    return value
 
 
 def _without_tls_requirement(document: Mapping[str, Any]) -> dict[str, Any]:

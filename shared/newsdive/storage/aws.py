@@ -19,10 +19,12 @@ from newsdive.storage.clients import client as cached_client
 from newsdive.storage.ports import (
     POSTINGS_CAP,
     CandidateIndex,
+    Cdn,
     CrawlState,
     MessageQueue,
     ObjectStore,
     StoredObject,
+    StoryBrief,
     StoryRepository,
 )
 from newsdive.story import StoryRecord
@@ -83,12 +85,19 @@ class S3ObjectStore(ObjectStore):
                 Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, Metadata=dict(metadata or {}), **extra
             )
 
+    def delete(self, key: str) -> None:
+        with _translated(f"s3://{self.bucket}/{key}"):
+            self._s3.delete_object(Bucket=self.bucket, Key=key)
+
     def keys(self, prefix: str) -> list[str]:
         out: list[str] = []
         with _translated(f"s3://{self.bucket}/{prefix}"):
             for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 out.extend(obj["Key"] for obj in page.get("Contents", []))
         return sorted(out)
+
+
+FIFO_GROUP = "stories"
 
 
 class SqsQueue(MessageQueue):
@@ -99,7 +108,10 @@ class SqsQueue(MessageQueue):
     def send(self, bodies: Sequence[str]) -> None:
         for start in range(0, len(bodies), 10):
             chunk = bodies[start : start + 10]
-            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
+            entries: list[dict[str, Any]] = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)]
+            if self.queue_url.endswith(".fifo"):  # one message group: one consumer at a time (the template says why)
+                for entry in entries:
+                    entry["MessageGroupId"] = FIFO_GROUP
             with _translated(f"sqs {self.queue_url}"):
                 response = self._sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             if response.get("Failed"):
@@ -173,6 +185,21 @@ class DynamoStoryRepository(StoryRepository):
             if "centroid" in item
         }
 
+    def get_briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:
+        keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
+        items = _batch_get(self._ddb, self.table, keys,
+                           projection="story_id, centroid, updated_at, published_at, merged_into")
+        return {
+            item["story_id"]["S"]: StoryBrief(
+                centroid=json.loads(item["centroid"]["S"]),
+                updated_at=item.get("updated_at", {}).get("S"),
+                published_at=item.get("published_at", {}).get("S"),
+                merged_into=item.get("merged_into", {}).get("S"),
+            )
+            for item in items
+            if "centroid" in item
+        }
+
     def save(self, story: StoryRecord, *, expected_version: int | None) -> StoryRecord:
         stored = story.model_copy(update={"version": (expected_version or 0) + 1})
         condition: dict[str, Any]
@@ -218,14 +245,19 @@ def story_to_item(story: StoryRecord) -> dict[str, Any]:
     item: dict[str, Any] = {
         "story_id": _s(story.story_id),
         "version": {"N": str(story.version)},
-        "category": _s(story.category),
-        "sort_key": _s(story.sort_key),
         "centroid": _s(json.dumps(story.centroid, sort_keys=True)),
         "doc": _s(story.model_dump_json()),
     }
+    if story.merged_into:
+        item["merged_into"] = _s(story.merged_into)  # a redirect: no index attributes, so no index lists it
+    else:
+        item["category"] = _s(story.category)
+        item["sort_key"] = _s(story.sort_key)
     if story.updated_at:
         item["updated_at"] = _s(story.updated_at.isoformat())
-    if story.blindspot:
+    if story.published_at:
+        item["published_at"] = _s(story.published_at.isoformat())
+    if story.blindspot and not story.merged_into:
         item["blindspot"] = _s(story.blindspot.value)  # sparse attribute: only blindspots enter that index
     return item
 
@@ -305,3 +337,19 @@ def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], projection: str
         else:
             raise StorageError(f"{table}: batch_get left keys unprocessed")
     return found
+
+
+class CloudFrontCdn(Cdn):
+    """CreateInvalidation on one distribution (the publish function may invalidate only that one)."""
+
+    def __init__(self, distribution_id: str, client: Any = None) -> None:
+        self.distribution_id = distribution_id
+        self._cloudfront = client or cached_client("cloudfront")
+
+    def invalidate(self, paths: Sequence[str], *, reference: str) -> str:
+        with _translated(f"distribution {self.distribution_id}"):
+            response = self._cloudfront.create_invalidation(
+                DistributionId=self.distribution_id,
+                InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": list(paths)}, "CallerReference": reference},
+            )
+        return response["Invalidation"]["Id"]

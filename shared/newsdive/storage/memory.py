@@ -10,11 +10,14 @@ from newsdive.errors import NotFoundError, VersionConflictError
 from newsdive.storage.ports import (
     POSTINGS_CAP,
     CandidateIndex,
+    Cdn,
     CrawlState,
     MessageQueue,
     ObjectStore,
     StoredObject,
+    StoryBrief,
     StoryRepository,
+    brief_of,
 )
 from newsdive.story import StoryRecord
 
@@ -41,6 +44,10 @@ class MemoryObjectStore(ObjectStore):
 
     def keys(self, prefix: str) -> list[str]:
         return sorted(k for k in self.objects if k.startswith(prefix))
+
+    def delete(self, key: str) -> None:
+        self.ops["delete"] += 1
+        self.objects.pop(key, None)
 
 
 class MemoryQueue(MessageQueue):
@@ -91,6 +98,10 @@ class MemoryStoryRepository(StoryRepository):
                 out[story_id] = (story.centroid, story.updated_at.isoformat() if story.updated_at else None)
         return out
 
+    def get_briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:
+        self.ops["read"] += 1
+        return {s: brief_of(self.stories[s]) for s in dict.fromkeys(story_ids) if s in self.stories}
+
     def save(self, story: StoryRecord, *, expected_version: int | None) -> StoryRecord:
         self.ops["write"] += 1
         current = self.stories.get(story.story_id)
@@ -105,6 +116,7 @@ class MemoryStoryRepository(StoryRepository):
             s
             for s in self.stories.values()
             if (category is None or s.category == category) and (not blindspot or s.blindspot is not None)
+            and not s.merged_into  # a merged-away story is only a redirect: no index lists it
         ]
         return sorted(chosen, key=lambda s: s.sort_key, reverse=True)[:limit]
 
@@ -133,3 +145,12 @@ class MemoryCandidateIndex(CandidateIndex):
     def claim_assignment(self, article_id: str, story_id: str) -> str:
         self.ops["write"] += 1
         return self.assignments.setdefault(article_id, story_id)
+
+
+class MemoryCdn(Cdn):
+    def __init__(self) -> None:
+        self.invalidations: dict[str, list[str]] = {}  # reference -> paths, in request order
+
+    def invalidate(self, paths: Sequence[str], *, reference: str) -> str:
+        self.invalidations.setdefault(reference, list(paths))
+        return reference

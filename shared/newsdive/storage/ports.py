@@ -12,6 +12,16 @@ POSTINGS_CAP = 50  # story ids per index key: beyond that a term is too common t
 
 
 @dataclass(frozen=True)
+class StoryBrief:
+    """What candidate scoring reads of a story: its centroid, first and last member time (ISO), redirect."""
+
+    centroid: dict[str, float]
+    updated_at: str | None = None
+    published_at: str | None = None
+    merged_into: str | None = None
+
+
+@dataclass(frozen=True)
 class StoredObject:
     body: bytes
     content_type: str | None = None
@@ -46,6 +56,10 @@ class ObjectStore(ABC):
     def keys(self, prefix: str) -> list[str]:
         """Keys under a prefix, sorted (used by local tooling, never on a per-article path)."""
 
+    def delete(self, key: str) -> None:
+        """Remove the object (absent is fine)."""
+        raise NotImplementedError
+
 
 class MessageQueue(ABC):
     @abstractmethod
@@ -77,6 +91,15 @@ class StoryRepository(ABC):
     def get_centroids(self, story_ids: Sequence[str]) -> dict[str, tuple[dict[str, float], str | None]]:
         """Centroid and last update time (ISO) of each existing story: the cheap read for candidate scoring."""
 
+    def get_briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:
+        """The scoring brief of each existing story (one batched read in the adapters)."""
+        out: dict[str, StoryBrief] = {}
+        for story_id in dict.fromkeys(story_ids):
+            story = self.get(story_id)
+            if story is not None:
+                out[story_id] = brief_of(story)
+        return out
+
     @abstractmethod
     def save(self, story: StoryRecord, *, expected_version: int | None) -> StoryRecord:
         """Write with an optimistic check (None: must not exist yet); returns the stored record (version + 1).
@@ -87,6 +110,15 @@ class StoryRepository(ABC):
     @abstractmethod
     def newest(self, *, category: str | None = None, blindspot: bool = False, limit: int = 50) -> list[StoryRecord]:
         """Newest stories first, through an index (never a scan): all, one category, or blindspots only."""
+
+
+def brief_of(story: StoryRecord) -> StoryBrief:
+    return StoryBrief(
+        centroid=story.centroid,
+        updated_at=story.updated_at.isoformat() if story.updated_at else None,
+        published_at=story.published_at.isoformat() if story.published_at else None,
+        merged_into=story.merged_into,
+    )
 
 
 class CandidateIndex(ABC):
@@ -107,3 +139,12 @@ class CandidateIndex(ABC):
     @abstractmethod
     def claim_assignment(self, article_id: str, story_id: str) -> str:
         """Record article -> story unless already recorded; returns the story id that holds (first writer wins)."""
+
+
+class Cdn(ABC):
+    """The CDN in front of the public bucket."""
+
+    @abstractmethod
+    def invalidate(self, paths: Sequence[str], *, reference: str) -> str:
+        """Drop cached copies of these paths (one request; "/x/*" wildcards allowed); returns the request id.
+        The same `reference` twice is one invalidation."""

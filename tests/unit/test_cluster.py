@@ -1,0 +1,130 @@
+"""Term vectors and the candidate scoring rules of story assignment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from newsdive.cluster.assign import AssignConfig, _Scored, choose_story, damped, join_threshold, recency
+from newsdive.cluster.features import cosine, stem, term_vector, tokens
+from newsdive.storage.memory import MemoryCandidateIndex, MemoryStoryRepository
+from newsdive.storage.ports import StoryBrief
+from newsdive.story import StoryRecord
+
+T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+def test_inflections_share_one_term():
+    assert stem("tapering") == stem("taper") == stem("tapered")
+    a = term_vector("Fed hints at tapering", "")
+    b = term_vector("Fed hints it will taper", "")
+    assert cosine(a, b) > 0.6
+
+
+def test_hyphenated_compounds_are_split():
+    terms = {t for t, _ in tokens("China condemns US-UK-Australia submarine pact")}
+    assert {"us", "uk", "australia"} <= terms
+    assert "us-uk-australia" not in terms
+
+
+def test_title_case_headline_marks_no_names_but_a_sentence_does():
+    assert not any(is_name for _, is_name in tokens("Council Delays The Bridge Vote Again"))
+    assert dict(tokens("The council asked Lidia Ferrante to wait."))["ferrante"]
+    title_case = term_vector("Council Delays The Bridge Vote Again", "")
+    assert title_case == term_vector("council delays the bridge vote again", "")
+
+
+def test_numbers_keep_their_digits_and_single_digits_are_dropped():
+    terms = [t for t, _ in tokens("41,000 cars and 7 buses")]
+    assert "41000" in terms and "7" not in terms
+
+
+def test_a_term_many_stories_are_posted_under_is_damped():
+    vector = {"vaccine": 0.6, "walensky": 0.8}
+    postings = {"2026-11-21#vaccine": {f"s{i}" for i in range(30)}, "2026-11-21#walensky": {"s1"}}
+    out = damped(vector, postings, AssignConfig(df_damping=10))
+    assert out["walensky"] / out["vaccine"] > 0.8 / 0.6 * 3
+
+
+def test_time_factor_is_flat_then_decays():
+    config = AssignConfig(flat_hours=6, decay_hours=12)
+    assert recency(0, config) == recency(6, config) == 1.0
+    assert 0.36 < recency(18, config) < 0.37  # e^-1
+
+
+def _scored(story_id: str, score: float, gap: float, similarity: float | None = None) -> _Scored:
+    return _Scored(story_id, score, score if similarity is None else similarity, gap, StoryBrief(centroid={"x": 1.0}))
+
+
+def test_short_texts_need_less_similarity_than_full_articles():
+    config = AssignConfig(threshold=0.44, threshold_short=0.19, threshold_low=0.2, short_text_terms=20)
+    rival = [_scored("r", 0.3, gap=1)]  # a recent rival: time does not help
+    assert join_threshold(40, _scored("b", 0.5, gap=0), rival, config) == 0.44
+    assert join_threshold(7, _scored("b", 0.5, gap=0), rival, config) == 0.19
+
+
+def test_old_rivals_lower_the_threshold_and_recent_rivals_do_not():
+    config = AssignConfig(threshold=0.44, threshold_low=0.2, recent_hours=12)
+    best = _scored("b", 0.3, gap=1)
+    assert join_threshold(40, best, [_scored("old", 0.2, gap=48)], config) == 0.2
+    assert join_threshold(40, best, [_scored("now", 0.2, gap=2)], config) == 0.44
+    half = join_threshold(40, best, [_scored("old", 0.2, gap=48), _scored("now", 0.2, gap=2)], config)
+    assert abs(half - 0.32) < 1e-9
+    assert join_threshold(40, best, [], config) == 0.2  # nothing else comes close
+    assert join_threshold(40, _scored("b", 0.3, gap=30), [], config) == 0.44  # the best itself is old
+
+
+def _store(repo: MemoryStoryRepository, index: MemoryCandidateIndex, story_id: str, text: tuple[str, str],
+           first: datetime, last: datetime | None = None) -> None:
+    centroid = term_vector(*text)
+    repo.stories[story_id] = StoryRecord(story_id=story_id, version=1, centroid=centroid, published_at=first,
+                                         updated_at=last or first)
+    day = (last or first).strftime("%Y-%m-%d")
+    index.post([f"{day}#{t}" for t in centroid], story_id, ttl_seconds=86400, now=first.timestamp())
+
+
+BRIDGE = ("Kestrel Bay council delays the Ostrava Bridge toll vote",
+          "The Kestrel Bay council postponed its vote on the Ostrava Bridge toll plan after mayor Lidia Ferrante "
+          "asked for a new traffic study of the bridge and its 41,000 daily cars.")
+
+
+def test_a_story_stops_accepting_articles_after_its_window():
+    repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    config = AssignConfig(window_hours=72)
+    _store(repo, index, "young", BRIDGE, first=T0, last=T0 + timedelta(hours=70))
+    vector = term_vector(*BRIDGE)
+    assert choose_story(vector, T0 + timedelta(hours=71), index=index, stories=repo, config=config).story_id == "young"
+    late = choose_story(vector, T0 + timedelta(hours=75), index=index, stories=repo, config=config)
+    assert late.story_id is None  # updated 5 hours ago, but its first article is 75 hours old
+
+
+def test_a_merged_away_story_is_never_a_candidate():
+    repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    _store(repo, index, "gone", BRIDGE, first=T0)
+    repo.stories["gone"] = repo.stories["gone"].model_copy(update={"merged_into": "kept"})
+    decision = choose_story(term_vector(*BRIDGE), T0, index=index, stories=repo, config=AssignConfig())
+    assert decision.story_id is None
+
+
+def test_an_article_close_to_two_similar_stories_asks_to_merge_them():
+    repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    config = AssignConfig(threshold=0.3, threshold_short=0.3, threshold_low=0.3, merge_similarity=0.05)
+    _store(repo, index, "council", ("Council delays Ostrava Bridge toll vote",
+                                    "Mayor Lidia Ferrante asked the council for a traffic study first."), first=T0)
+    _store(repo, index, "drivers", ("Drivers angry over Ostrava Bridge toll delay",
+                                    "Commuters crossing the bridge said the toll delay keeps the queues."), first=T0)
+    bridging = term_vector("Ostrava Bridge toll vote delayed as drivers and council wait",
+                           "Mayor Lidia Ferrante delayed the toll vote; commuters on the bridge said the queues "
+                           "stay while the council waits for a traffic study.")
+    decision = choose_story(bridging, T0 + timedelta(hours=2), index=index, stories=repo, config=config)
+    assert {decision.story_id, decision.merge} == {"council", "drivers"}
+
+
+def test_lookup_cost_does_not_depend_on_unrelated_stories():
+    repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    for i in range(200):
+        _store(repo, index, f"other{i}", (f"Topic{i} item{i}", f"Words{i} about thing{i}."), first=T0)
+    _store(repo, index, "bridge", BRIDGE, first=T0)
+    before = repo.ops["read"] + index.ops["read"]
+    decision = choose_story(term_vector(*BRIDGE), T0, index=index, stories=repo, config=AssignConfig())
+    assert decision.story_id == "bridge" and decision.candidates <= AssignConfig().max_candidates
+    assert repo.ops["read"] + index.ops["read"] - before == 2  # one index read, one batched brief read

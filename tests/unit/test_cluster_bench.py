@@ -1,0 +1,80 @@
+"""`newsdive bench cluster`: its clustering scores, and a run on a tiny labelled set written here."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsdive.bench.cluster import baseline_single_pass, main, scores
+
+
+def test_a_perfect_clustering_scores_one_whatever_the_labels():
+    figures = scores(["a", "a", "b"], ["x", "x", "y"])
+    assert figures["bcubed_f1"] == figures["pairwise_f1"] == figures["ari"] == 1.0
+    assert figures["clusters"] == 2
+
+
+def test_bcubed_and_pairwise_figures_of_a_known_case():
+    # truth {1,2,3} {4,5}; predicted {1,2} {3,4,5}
+    figures = scores(["a", "a", "a", "b", "b"], ["x", "x", "y", "y", "y"])
+    assert figures["bcubed_precision"] == pytest.approx((1 + 1 + 1 / 3 + 2 / 3 + 2 / 3) / 5, abs=1e-4)
+    assert figures["bcubed_recall"] == pytest.approx((2 / 3 + 2 / 3 + 1 / 3 + 1 + 1) / 5, abs=1e-4)
+    assert figures["pairwise_precision"] == 0.5  # 2 of the 4 predicted pairs are true
+    assert figures["pairwise_recall"] == 0.5  # 2 of the 4 true pairs are found
+    assert figures["ari"] < 0.5
+
+
+def test_everything_in_one_cluster_has_full_recall_and_poor_precision():
+    figures = scores(["a", "b", "c", "d"], ["x"] * 4)
+    assert figures["bcubed_recall"] == 1.0 and figures["bcubed_precision"] == 0.25 and figures["ari"] == 0.0
+
+
+def test_the_baseline_joins_similar_vectors_and_separates_others():
+    vectors = [{"fed": 1.0}, {"fed": 0.8, "rates": 0.6}, {"gox": 1.0}]
+    assert baseline_single_pass(vectors, 0.5) == ["0", "0", "1"]
+    assert baseline_single_pass(vectors, 0.95) == ["0", "1", "2"]
+
+
+def test_a_missing_dataset_is_reported_and_not_an_error(tmp_path, capsys):
+    assert main(["--dataset", str(tmp_path / "absent")]) == 0
+    assert "nothing measured" in capsys.readouterr().out
+
+
+UCI_ROWS = [
+    ("Fed official hints at faster tapering of bond buying", "fed", "b"),
+    ("Fed's Plosser says tapering should speed up", "fed", "b"),
+    ("Plosser: Fed may taper bond buying faster", "fed", "b"),
+    ("Mt. Gox files for bankruptcy protection in Texas", "gox", "t"),
+    ("Bitcoin exchange Mt. Gox seeks bankruptcy protection", "gox", "t"),
+    ("Mt. Gox bankruptcy filing hits bitcoin users", "gox", "t"),
+]
+
+
+def test_a_run_on_a_small_labelled_set_prints_the_documented_json(tmp_path, capsys):
+    folder = tmp_path / "uci-news-aggregator-sample"
+    folder.mkdir()
+    lines = ["ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP"]
+    for n, (title, story, category) in enumerate(UCI_ROWS):
+        lines.append(f'{n},"{title}",https://outlet{n}.example/{n},Outlet {n},{category},{story},'
+                     f"outlet{n}.example,{1394470370000 + n * 60_000}")
+    (folder / "uci_news_aggregator_86_stories.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["--dataset", str(tmp_path), "--json", "--no-scaling"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"datasets", "ops_per_article", "labels"}
+    uci = out["datasets"]["uci"]
+    assert set(uci) == {"articles", "true_clusters", "newsdive", "baseline"}
+    assert uci["newsdive"]["bcubed_f1"] == 1.0 and uci["newsdive"]["clusters"] == 2
+    for system in ("newsdive", "baseline"):
+        assert {"bcubed_precision", "bcubed_recall", "bcubed_f1", "pairwise_f1", "ari", "clusters",
+                "articles_per_second"} <= set(uci[system])
+    assert "threshold" in uci["baseline"]
+
+
+def test_store_operations_per_article_stay_flat_as_stories_pile_up():
+    from newsdive.bench.cluster import ops_scaling
+
+    for size, cost in ops_scaling([300, 3000], probes=20).items():
+        # claim, index lookup, briefs, story; the claim, the story and about a dozen postings
+        assert cost["reads"] <= 4.5 and cost["writes"] <= 14, size
+        assert cost["items_read"] <= 5 * 10 + 12 + 2, size  # 10 terms x the window's days, a dozen briefs
