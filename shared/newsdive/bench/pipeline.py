@@ -124,11 +124,12 @@ def generate_web(root: Path, *, articles: int, outlets: int | None = None, seed:
     names: set[str] = set()
 
     def unique(parts: int) -> str:
-        while True:
-            candidate = _name(rng, parts)
+        for attempt in range(1000):  # a longer name once the short ones are used up
+            candidate = _name(rng, parts + attempt // 50)
             if candidate not in names:
                 names.add(candidate)
                 return candidate
+        raise RuntimeError("out of names")
 
     outlet_list = []
     for i in range(outlets):
