@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import statistics
 import sys
 import threading
 import time
@@ -46,14 +45,7 @@ class StageStats:
     failed: int = 0
     errors: int = 0
     redelivered: int = 0  # deliveries of a message or stream record after its first
-    durations: list[float] = field(default_factory=list)  # seconds per invocation
-
-    def percentile(self, q: float) -> float:
-        if not self.durations:
-            return 0.0
-        if len(self.durations) == 1:
-            return self.durations[0]
-        return statistics.quantiles(self.durations, n=100, method="inclusive")[round(q) - 1]
+    durations: list[float] = field(default_factory=list)  # seconds per invocation (the bench's p50/p95)
 
 
 @dataclass
@@ -229,10 +221,24 @@ class EventPump:
         batches = [messages]
         if self.chaos is not None and self.chaos.applies(name):
             batches = self._chaotic_batches(name, trigger, messages, worker)
-        for batch in batches:
-            self._deliver(name, trigger, batch, worker=worker)
+        fifo = trigger.queue_url.endswith(".fifo")
+        for number, batch in enumerate(batches):
+            failed = self._deliver(name, trigger, batch, worker=worker)
+            if failed and fifo:  # a FIFO group's later messages never overtake a failed one: back, unprocessed
+                for message in [m for rest in batches[number + 1:] for m in rest]:
+                    self._release(trigger, message)
+                break
         self.progress(self._status())
         return True
+
+    def _release(self, trigger: QueueTrigger, message: dict[str, Any]) -> None:
+        """Let a received message be received again at once (Lambda would wait for its visibility timeout)."""
+        self._esm("ChangeMessageVisibility", trigger.queue_url)
+        try:
+            self.sqs.change_message_visibility(QueueUrl=trigger.queue_url, ReceiptHandle=message["ReceiptHandle"],
+                                               VisibilityTimeout=0)
+        except ClientError:  # received again meanwhile (its visibility lapsed): that delivery owns it now
+            return
 
     def _chaotic_batches(self, name: str, trigger: QueueTrigger, messages: list[dict[str, Any]],
                          worker: int) -> list[list[dict[str, Any]]]:
@@ -264,7 +270,9 @@ class EventPump:
                     batches.insert(0, again)
         return batches
 
-    def _deliver(self, name: str, trigger: QueueTrigger, messages: list[dict[str, Any]], *, worker: int) -> None:
+    def _deliver(self, name: str, trigger: QueueTrigger, messages: list[dict[str, Any]], *,
+                 worker: int) -> set[str]:
+        """One invocation over these messages; deletes what succeeded, returns the ids that failed."""
         stats = self.report.stage(name)
         with self.report.lock:
             stats.batches += 1
@@ -297,13 +305,8 @@ class EventPump:
         for message in messages:
             if message["MessageId"] in failed_ids:
                 # Lambda leaves a failed message invisible until its timeout; locally we let it back at once.
-                self._esm("ChangeMessageVisibility", trigger.queue_url)
-                try:
-                    self.sqs.change_message_visibility(
-                        QueueUrl=trigger.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                    )
-                except ClientError:  # received again meanwhile (its visibility lapsed): that delivery owns it now
-                    continue
+                self._release(trigger, message)
+        return failed_ids
 
     def _call_batch(self, name: str, event: dict[str, Any], ids: list[str], report_failures: bool, *,
                     worker: int, plan: Plan | None = None) -> tuple[set[str], bool]:
@@ -446,9 +449,6 @@ class EventPump:
             attributes = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
             counts[owner] = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
         return counts
-
-    def durations(self) -> dict[str, list[float]]:
-        return {name: list(stats.durations) for name, stats in self.report.stages.items()}
 
     def _status(self) -> str:
         parts = []
