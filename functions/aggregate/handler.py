@@ -69,6 +69,10 @@ def record_handler(record: ArticleRecord) -> dict:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    from newsdive.recluster import is_recluster_event
+
+    if is_recluster_event(event):  # the schedule: stories as a function of their articles (newsdive.recluster)
+        return recluster_window(event)
     idempotency.register_lambda_context(context)
     _held[0] = False
     response = process_partial_response(
@@ -78,3 +82,13 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
     log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with
     return response
+
+
+def recluster_window(event: dict) -> dict:
+    from newsdive.recluster import recluster, recluster_depth
+
+    report = recluster(wiring.aggregator(), depth=recluster_depth(event))
+    metrics.add_metric(name="StoriesReclustered", unit=MetricUnit.Count, value=len(report.rewritten))
+    metrics.add_metric(name="ArticlesMoved", unit=MetricUnit.Count, value=report.moved)
+    logger.info("stories re-clustered", **report.as_dict())
+    return report.as_dict()

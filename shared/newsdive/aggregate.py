@@ -88,25 +88,32 @@ def assign(article: Article, deps: Aggregator) -> Assigned:
     assignment instead of choosing again; the story write is a version-checked put retried on conflict. A claim
     that points at a merged-away story follows its redirect.
     """
-    member = member_of(article, deps.rating_catalog())
-    when = member.published_at or datetime.now(UTC)
+    return place(member_of(article, deps.rating_catalog()), deps)
+
+
+def place(member: Member, deps: Aggregator, *, when: datetime | None = None) -> Assigned:
+    """`assign` for an article already in its compact form (re-clustering replays stored members through it).
+
+    `when` stands in for an undated member's time (default: now).
+    """
+    when = member.published_at or when or datetime.now(UTC)
     score: float | None = None
     merged: str | None = None
-    story_id = deps.index.assignment(article.id)
+    story_id = deps.index.assignment(member.article_id)
     if story_id is None:
         decision = choose_story(member.vector, when, index=deps.index, stories=deps.stories, config=deps.config)
         score = decision.score
-        target = decision.story_id or article.id
+        target = decision.story_id or member.article_id
         if decision.story_id and decision.merge:
             target = merge_stories(decision.story_id, decision.merge, deps)
             merged = decision.merge if target == decision.story_id else decision.story_id
-        story_id = deps.index.claim_assignment(article.id, target)
+        story_id = deps.index.claim_assignment(member.article_id, target)
     for attempt in range(MAX_ATTEMPTS + MAX_REDIRECTS):
         current = deps.stories.get(story_id)
         if current is not None and current.merged_into:
             story_id = resolve(current.merged_into, deps)
             continue
-        if current is not None and current.members.get(article.id) == member:
+        if current is not None and current.members.get(member.article_id) == member:
             # Already a member: a retry after a crash between the story write and the postings. Post again
             # (an idempotent ADD), or later articles might not find the story.
             deps.index.post(posting_keys(current.centroid, when, deps.config), story_id,

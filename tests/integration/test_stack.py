@@ -259,7 +259,7 @@ def test_triggers_carry_the_template_settings(stack):
         "aggregate": ("AggregateQueue", 10),
     }
     for name, (queue, batch) in expected_batches.items():
-        [trigger] = stack.functions[name].triggers
+        [trigger] = [t for t in stack.functions[name].triggers if isinstance(t, QueueTrigger)]
         assert isinstance(trigger, QueueTrigger)
         assert (trigger.queue_logical_id, trigger.batch_size, trigger.report_failures) == (queue, batch, True)
         assert trigger.queue_url == stack.queues[queue]
@@ -281,6 +281,8 @@ def test_triggers_carry_the_template_settings(stack):
     )
     assert stream.starting_position == "TRIM_HORIZON"
     assert stream.on_failure_queue_url == stack.queues["PublishDeadLetterQueue"]
+    [recluster] = [t for t in stack.functions["aggregate"].triggers if isinstance(t, ScheduleTrigger)]
+    assert recluster == ScheduleTrigger(expression="rate(1 hour)", enabled=True)
 
 
 def queue_name(url: str) -> str:

@@ -16,7 +16,8 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 def test_every_event_file_has_a_parser_test():
     assert {p.name for p in EVENTS.glob("*.json")} == {
         "schedule_tick.json", "scrape_request.json", "parse_s3_notification.json", "parse_s3_test_event.json",
-        "aggregate_article_stored.json", "publish_stream_insert.json",
+        "aggregate_article_stored.json", "publish_stream_insert.json", "aggregate_recluster.json",
+        "publish_settle.json",
     }
 
 
@@ -45,3 +46,12 @@ def test_stream_record_carries_a_story():
 
 def test_schedule_event_has_a_time():
     assert load_event("schedule_tick")["time"] == "2026-11-21T09:00:00Z"
+
+
+def test_the_scheduled_maintenance_events_are_recognised_by_their_functions():
+    from newsdive.recluster import is_recluster_event, recluster_depth
+    from newsdive.settle import is_settle_event, settle_depth
+
+    recluster, settle = load_event("aggregate_recluster"), load_event("publish_settle")
+    assert is_recluster_event(recluster) and recluster_depth(recluster) == 500 and not is_recluster_event(settle)
+    assert is_settle_event(settle) and settle_depth(settle) == 200

@@ -13,10 +13,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsdive.local.events import patched_environ
 from newsdive.paths import template_path
+
+if TYPE_CHECKING:
+    from newsdive.local.pump import EventPump
 
 DUMMY_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -73,6 +76,7 @@ class RunSummary:
     replay_changed: list[str] = field(default_factory=list)
     sources_health: dict[str, Any] = field(default_factory=dict)  # health.run_health: status counts, per source
     chaos: dict[str, Any] | None = None  # seed, rate, injected faults by kind
+    recluster: dict[str, Any] | None = None  # what re-clustering after the drain changed (newsdive.recluster)
     retries: dict[str, Any] = field(default_factory=dict)  # SDK retries, redeliveries by stage
     dead_letter_messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # queue -> id, reason
     workers: int = 1
@@ -211,14 +215,14 @@ def run(options: RunOptions) -> RunSummary:
                          instrumentation=instrumentation)
         upload_sources(stack, session, options.sources)
         pump.tick(options.clock or datetime.now(UTC))
-        report = pump.drain()
-        pump.settle()  # the published state as a function of the stories alone (newsdive.settle)
+        pump.drain()
+        report, reclustered = _settle(pump)
         replayed, changed = 0, []
         if options.replay:
             progress(f"replaying {len(pump.journal)} events")
             before = public_digests(stack, session)
             replayed = pump.replay()
-            pump.settle()
+            _settle(pump)
             after = public_digests(stack, session)
             changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
             report = pump.report
@@ -231,6 +235,7 @@ def run(options: RunOptions) -> RunSummary:
 
         summary.sources_health = run_health(stack, session, sources, log_file)
         summary.replayed_events, summary.replay_changed = replayed, changed
+        summary.recluster = reclustered
         summary.dead_letter_messages, summary.workers, summary.endpoint_url = dead, options.workers, stack.endpoint_url
         summary.retries = {
             "sdk": instrumentation.requests.retries() if instrumentation else 0,
@@ -246,6 +251,28 @@ def run(options: RunOptions) -> RunSummary:
         if options.keep:
             _wait_for_interrupt(stack, summary, options.quiet)
     return summary
+
+
+def _settle(pump: EventPump) -> tuple[Any, dict | None]:
+    """Once drained, as the deployed schedules do: re-cluster the stories in canonical order (newsdive.recluster),
+    let publish render what that changed, then settle the published documents (newsdive.settle). The stories,
+    then the documents, become a function of the set of articles, whatever order they arrived in."""
+    reclustered = None
+    if "aggregate" in pump.stack.functions:
+        from newsdive.recluster import RECLUSTER_EVENT_SOURCE
+
+        event = {"version": "0", "id": "recluster", "detail-type": "Scheduled Event", "source": RECLUSTER_EVENT_SOURCE,
+                 "account": "123456789012", "time": "1970-01-01T00:00:00Z", "region": pump.stack.region,
+                 "resources": [], "detail": {"depth": 1_000_000}}
+        for attempt in range(1, 6):  # EventBridge Scheduler retries a failed invocation
+            try:
+                reclustered = pump.invoke("aggregate", event)
+                break
+            except Exception as exc:  # noqa: BLE001 - reported, then retried like the schedule would
+                pump.progress(f"aggregate: re-clustering failed (attempt {attempt}): {type(exc).__name__}: {exc}")
+    report = pump.drain()
+    pump.settle()
+    return report, reclustered
 
 
 FUNCTION_SERVICES = ("schedule", "scrape", "parse", "aggregate", "publish")

@@ -320,6 +320,10 @@ class DynamoCandidateIndex(CandidateIndex):
             raise
         return story_id
 
+    def reassign(self, article_id: str, story_id: str) -> None:
+        with _translated(f"{self.table} A#{article_id}"):
+            self._ddb.put_item(TableName=self.table, Item={"pk": _s(f"A#{article_id}"), "story_id": _s(story_id)})
+
 
 def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
     """BatchGetItem in chunks of 100, retrying unprocessed keys with a short backoff."""

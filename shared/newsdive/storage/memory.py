@@ -146,6 +146,10 @@ class MemoryCandidateIndex(CandidateIndex):
         self.ops["write"] += 1
         return self.assignments.setdefault(article_id, story_id)
 
+    def reassign(self, article_id: str, story_id: str) -> None:
+        self.ops["write"] += 1
+        self.assignments[article_id] = story_id
+
 
 class MemoryCdn(Cdn):
     def __init__(self) -> None:

@@ -140,6 +140,10 @@ class CandidateIndex(ABC):
     def claim_assignment(self, article_id: str, story_id: str) -> str:
         """Record article -> story unless already recorded; returns the story id that holds (first writer wins)."""
 
+    @abstractmethod
+    def reassign(self, article_id: str, story_id: str) -> None:
+        """Overwrite article -> story: re-clustering moved the article (newsdive.recluster)."""
+
 
 class Cdn(ABC):
     """The CDN in front of the public bucket."""
