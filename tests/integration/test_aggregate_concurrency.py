@@ -108,3 +108,22 @@ def test_one_article_delivered_twice_at_once_and_from_two_feeds_counts_once(stac
     story = _aggregator(stack).stories.get(results[0].story_id)
     assert list(story.members) == [deliveries[0].id]
     assert story.bias.counts.center == 1 and story.version == 1 and sum(r.created for r in results) == 1
+
+
+def test_newest_follows_the_query_pages_past_dynamodbs_one_megabyte(stack):
+    """Re-clustering reads its whole window through `newest`: a page stops at 1 MB, the window must not."""
+    from newsdive.story import Member, StoryRecord
+
+    repository = _aggregator(stack).stories
+    bulky = "Harbour board minutes, read aloud in full. " * 1200  # ~50 KB per story item
+    for n in range(30):
+        member = Member(article_id=f"bulk-{n:02d}", outlet_id="plain-times", outlet="Plain Times", bias=Bias.CENTER,
+                        title=f"Bulky story {n}", url=f"https://plain-times.example/bulk/{n}",
+                        published_at=T0 + timedelta(minutes=n), category="science", lead=bulky)
+        story = StoryRecord(story_id=f"bulk-{n:02d}", members={member.article_id: member}, category="science",
+                            updated_at=member.published_at)
+        repository.save(story, expected_version=None)
+    newest = repository.newest(category="science", limit=1000)
+    assert [s.story_id for s in newest] == [f"bulk-{n:02d}" for n in reversed(range(30))]
+    assert [s.story_id for s in repository.newest(category="science", limit=5)] == [f"bulk-{n:02d}"
+                                                                                    for n in (29, 28, 27, 26, 25)]

@@ -12,6 +12,9 @@ Rules of the comparison:
 - language: the primary subtag of the page's language as known for its publisher (fundus has no language
   field; the table below states each outlet's language, with the one page whose language differs from its
   country's).
+
+newsdive's title is also scored with its per-outlet rules (``newsdive/data/outlet_rules.json``) switched off,
+so the generic figure stays visible beside the one with rules.
 """
 
 from __future__ import annotations
@@ -162,18 +165,36 @@ def judge(case: Case, pred: Prediction, score: Score) -> None:
 Reader = Callable[[Case], Prediction]
 
 
-def _newsdive() -> Reader:
+def _newsdive(rules: bool = True) -> Reader:
     from newsdive.errors import ExtractionError
     from newsdive.extract import extract_article
+    from newsdive.extract._outlets import outlet_rules
 
     def run(case: Case) -> Prediction:
         try:
-            art = extract_article(case.html, url=case.url)
+            with outlet_rules(rules):
+                art = extract_article(case.html, url=case.url)
         except ExtractionError:
             return Prediction()
         return Prediction(art.title, art.authors, art.published_at, art.language)
 
     return run
+
+
+def generic_title_score(cases: list[Case]) -> Score:
+    """newsdive's title without its per-outlet rules (an untimed second pass)."""
+    reader = _newsdive(rules=False)
+    score = Score()
+    for case in cases:
+        if "title" not in case.expected:
+            continue
+        pred = reader(case)
+        score.totals["title"] += 1
+        if _norm(pred.title) == _norm(case.expected["title"]):
+            score.hits["title"] += 1
+        else:
+            score.misses["title"].append(f"{case.publisher}: {pred.title!r} != {case.expected['title']!r}")
+    return score
 
 
 def _trafilatura() -> Reader:
@@ -272,12 +293,16 @@ def main(argv: list[str] | None = None) -> int:
                 score.pages += 1
                 judge(case, pred, score)
             scores[name] = score
+        generic = generic_title_score(cases) if "newsdive" in scores else None
 
     if args.json:
         out: dict[str, object] = {"pages": len(cases), "tools": {}}
         for name, score in scores.items():
             entry: dict[str, object] = {f: (round(s, 4) if (s := score.share(f)) is not None else None) for f in FIELDS}
             entry["pages_per_s"] = round(score.pages / score.seconds, 1) if score.seconds else None
+            if name == "newsdive" and generic is not None:
+                share = generic.share("title")
+                entry["title_without_outlet_rules"] = round(share, 4) if share is not None else None
             out["tools"][name] = entry  # type: ignore[index]
         for name, reason in skipped.items():
             out["tools"][name] = {"skipped": reason}  # type: ignore[index]
@@ -295,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
             cells += f"{'n/a' if share is None else f'{share:.1%}':>14}"
         n = next(iter(scores.values())).totals[f] if scores else 0
         print(f"{f:<14}{cells}{n:>5}  {goals[f]:.0%}")
+        if f == "title" and generic is not None:
+            share = generic.share("title")
+            text = f"{share:.1%}" if share is not None else "n/a"
+            cells = "".join(f"{text if name == 'newsdive' else '':>14}" for name in scores)
+            print(f"{'title generic':<14}{cells}{generic.totals['title']:>5}")
     print(f"{'pages/s':<14}" + "".join(f"{s.pages / s.seconds if s.seconds else 0:>14.1f}" for s in scores.values()))
     for name, reason in skipped.items():
         print(f"{name}: skipped, {reason}")
@@ -302,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         for f in FIELDS:
             for miss in scores["newsdive"].misses[f]:
                 print(f"  miss {f}: {miss}")
+        if generic is not None:
+            for miss in generic.misses["title"]:
+                print(f"  miss title without outlet rules: {miss}")
     return 0
 
 

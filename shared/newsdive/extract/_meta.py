@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 
 from ._dates import aware, parse_datetime
+from ._outlets import rule_for
 from ._text import norm, text_of, unescape
 
 ARTICLE_TYPES = {
@@ -329,6 +330,9 @@ def _title_key(title: str) -> str:
     return " ".join(title.translate(_QUOTES).casefold().split()).strip(" .!?…\"'")
 
 
+_BYLINE_PART = re.compile(r"^by\s+\S", re.I)
+
+
 def _strip_site(title: str, site_names: set[str], heading: str = "") -> str:
     """'Headline | Outlet' -> 'Headline': cut a part that names the outlet (or the section beside it)."""
     if (
@@ -347,6 +351,8 @@ def _strip_site(title: str, site_names: set[str], heading: str = "") -> str:
         return bool(part) and any(part == s or part.replace(" ", "") == s.replace(" ", "") for s in site_names)
 
     seps = _TITLE_SEPARATORS.findall(title)
+    if len(parts) >= 3 and _BYLINE_PART.match(parts[-1]) and is_site(parts[-2]):
+        parts, seps = parts[:-1], seps[:-1]  # 'Headline | Outlet | by Writer': the byline goes with the outlet
     if is_site(parts[-1]):
         keep = parts[:-1]
         seps = seps[:-1]
@@ -361,17 +367,55 @@ def _strip_site(title: str, site_names: set[str], heading: str = "") -> str:
     return out.strip() or title
 
 
-def choose_title(headline: str, og_title: str, heading: str, social: str, html_title: str, sites: set[str]) -> str:
-    """The JSON-LD headline, else the title most of og:title, <h1> and twitter:title agree on."""
-    candidates = [_strip_site(t, sites, heading) for t in (headline, og_title, heading, social) if t]
-    if not candidates:
-        return _strip_site(html_title, sites, heading)
-    keys = [_title_key(c) for c in candidates]
-    support = [keys.count(k) for k in keys]
-    if headline:
-        return candidates[0]  # the publisher's own structured headline, even when the social title differs
-    best = max(range(len(candidates)), key=lambda i: (support[i], -i))
-    return candidates[best]
+# Title candidates, in the order that breaks ties; "title" (the <title> element) only settles spelling ties.
+_VOTERS = ("jsonld:headline", "og:title", "h1", "twitter:title")
+
+
+def _spelling(key: str, cands: dict[str, str]) -> str:
+    """Of the spellings of one title (quote style, case), the one most candidates use; the <title>
+    element's on a tie, else the first in candidate order."""
+    spellings = [cands[k] for k in (*_VOTERS, "title") if cands.get(k) and _title_key(cands[k]) == key]
+    counts = {s: spellings.count(s) for s in spellings}
+    top = max(counts.values())
+    tied = [s for s in spellings if counts[s] == top]
+    if len(set(tied)) > 1 and cands.get("title") in tied:
+        return cands["title"]
+    return tied[0]
+
+
+def choose_title(sources: dict[str, str], sites: set[str]) -> str:
+    """The JSON-LD headline unless the page's visible heading and its social title agree on another one;
+    without a headline, the title most of og:title, <h1> and twitter:title agree on; else the <title>."""
+    heading = sources.get("h1", "")
+    cands = {k: _strip_site(v, sites, heading) for k, v in sources.items() if v}
+    voters = [k for k in _VOTERS if cands.get(k)]
+    if not voters:
+        return cands.get("title", "")
+    keys = {k: _title_key(cands[k]) for k in voters}
+    headline = keys.get("jsonld:headline")
+    shown = keys.get("h1")
+    if headline is not None and not (
+        shown is not None and shown != headline and shown in (keys.get("og:title"), keys.get("twitter:title"))
+    ):
+        # The publisher's structured headline, even when one social title differs; but when the heading
+        # readers see and the social title agree against it, it is a search-engine variant.
+        return _spelling(headline, cands)
+    support = [list(keys.values()).count(keys[k]) for k in voters]
+    best = max(range(len(voters)), key=lambda i: (support[i], -i))
+    return _spelling(keys[voters[best]], cands)
+
+
+def title_by_rule(rule: dict | None, sources: dict[str, str], sites: set[str]) -> str:
+    """The title from the first source an outlet rule names that the page has (site name cut, not the site
+    name alone), else ''."""
+    if not rule:
+        return ""
+    heading = sources.get("h1", "")
+    for source in rule["title"]["sources"]:
+        value = _strip_site(sources.get(source) or "", sites, heading)
+        if value and value.casefold() not in sites:
+            return value
+    return ""
 
 
 def _domain_names(url: str | None) -> set[str]:
@@ -577,8 +621,16 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
     sites = set(outlets)
     if md.site_name:
         sites.add(md.site_name.casefold())
-    md.title = choose_title(
-        headline, m("og:title"), h1, m("twitter:title", "dc.title", "title", "headline"), html_title, sites
+    title_sources = {
+        "jsonld:headline": headline,
+        "og:title": m("og:title"),
+        "h1": h1,
+        "twitter:title": m("twitter:title", "dc.title", "title", "headline"),
+        "meta:title": m("title"),
+        "title": html_title,
+    }
+    md.title = title_by_rule(rule_for(url, md.canonical_url), title_sources, sites) or choose_title(
+        title_sources, sites
     )
     if (
         h1

@@ -226,17 +226,21 @@ class DynamoStoryRepository(StoryRepository):
             partitions = [("by_category", "category", c) for c in CATEGORIES]
         items: list[dict[str, Any]] = []
         for index_name, attribute, value in partitions:
-            with _translated(f"{self.table} {index_name}={value}"):
-                response = self._ddb.query(
-                    TableName=self.table,
-                    IndexName=index_name,
-                    KeyConditionExpression="#a = :v",
-                    ExpressionAttributeNames={"#a": attribute},
-                    ExpressionAttributeValues={":v": _s(value)},
-                    ScanIndexForward=False,
-                    Limit=limit,
-                )
-            items.extend(response.get("Items", []))
+            query: dict[str, Any] = {
+                "TableName": self.table, "IndexName": index_name, "KeyConditionExpression": "#a = :v",
+                "ExpressionAttributeNames": {"#a": attribute}, "ExpressionAttributeValues": {":v": _s(value)},
+                "ScanIndexForward": False,
+            }
+            found = 0
+            while found < limit:  # a page holds at most 1 MB: follow the pages up to `limit` items
+                with _translated(f"{self.table} {index_name}={value}"):
+                    response = self._ddb.query(**query, Limit=limit - found)
+                page = response.get("Items", [])
+                items.extend(page)
+                found += len(page)
+                if "LastEvaluatedKey" not in response:
+                    break
+                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         items.sort(key=lambda it: it["sort_key"]["S"], reverse=True)
         return [story_from_item(it) for it in items[:limit]]
 
