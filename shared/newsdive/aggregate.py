@@ -149,8 +149,10 @@ def resolve(story_id: str, deps: Aggregator) -> str:
     return seen[-1]
 
 
-def _age(story: StoryRecord) -> tuple[str, str]:
-    return (story.published_at.isoformat() if story.published_at else "9999", story.public_id)
+def _age(story: StoryRecord) -> tuple[bool, float, str]:
+    """Older first: the first report's instant (undated last), then the public id."""
+    return (story.published_at is None, story.published_at.timestamp() if story.published_at else 0.0,
+            story.public_id)
 
 
 def merge_stories(keep_id: str, gone_id: str, deps: Aggregator) -> str:

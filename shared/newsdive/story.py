@@ -7,7 +7,7 @@ reordered delivery cannot make them drift.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from statistics import fmean
 from typing import Annotated
 
@@ -77,7 +77,8 @@ class StoryRecord(BaseModel):
     @property
     def sort_key(self) -> str:
         """Newest-first ordering key for the index GSIs: last update, then id for ties."""
-        when = self.updated_at.isoformat() if self.updated_at else "0000"
+        # In UTC: ISO strings with different offsets do not sort in time order.
+        when = self.updated_at.astimezone(UTC).isoformat() if self.updated_at else "0000"
         return f"{when}#{self.public_id}"
 
     @property
@@ -101,10 +102,10 @@ class StoryRecord(BaseModel):
 
     def ordered_members(self) -> list[Member]:
         """Members by time, then id: the timeline order, and a stable order for everything else."""
-        far_future = "9999"
-        return sorted(
+        return sorted(  # by instant, not by ISO string: offsets differ between outlets
             self.members.values(),
-            key=lambda m: (m.published_at.isoformat() if m.published_at else far_future, m.article_id),
+            key=lambda m: (m.published_at is None, m.published_at.timestamp() if m.published_at else 0.0,
+                           m.article_id),
         )
 
 
