@@ -83,6 +83,7 @@ def test_the_template_has_pipeline_alarms_and_a_dashboard():
     titles = {w["properties"]["title"] for w in body["widgets"]}
     assert {"Articles through each stage", "Failed records by stage", "Failures by reason", "Dead letters"} <= titles
     named = json.dumps(body)
-    for metric in ("PagesStored", "ArticlesParsed", "ArticlesAssigned", "StoriesPublished", "FailuresByReason"):
+    for metric in ("PagesStored", "ArticlesParsed", "ArticlesAssigned", "StoriesPublished", "FailuresByReason",
+                   "StoriesReclustered", "ArticlesMoved", "DocumentsSettled"):
         assert metric in named
     assert set(variables) >= {"Aggregate", "ParseDlq", "PublishFn"}
