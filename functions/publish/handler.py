@@ -14,7 +14,7 @@ from newsdive.dlq import log_batch_failures
 from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.publish import PublishReport, invalidate, publish, publish_index, publish_schemas
 from newsdive.settle import is_live, is_settle_event, retire_moved, settle, settle_depth
-from newsdive.story import StoryRecord
+from newsdive.story import story_from_doc
 
 logger, metrics, tracer = get_logger("publish"), get_metrics("publish"), get_tracer("publish")
 SETTINGS = cfg.settings(cfg.PublishSettings)
@@ -27,11 +27,11 @@ def record_handler(record: DynamoDBRecord) -> None:
     image = record.dynamodb.new_image if record.dynamodb else None
     if not image or "doc" not in image:
         return  # a removal: nothing to render
-    story = StoryRecord.model_validate_json(image["doc"])
+    story = story_from_doc(image["doc"])
     logger.append_keys(story_id=story.story_id)
     # Render what the table holds now: a redelivered or late stream record must not roll a document back.
     before = record.dynamodb.old_image or {}
-    imaged = [story] + ([StoryRecord.model_validate_json(before["doc"])] if "doc" in before else [])
+    imaged = [story] + ([story_from_doc(before["doc"])] if "doc" in before else [])
     story = wiring.publisher().stories.get(story.story_id) or story
     retired = retire_moved(story, imaged, wiring.publisher())
     if not is_live(story):  # merged into another story: its documents go, its feeds are refreshed

@@ -166,3 +166,29 @@ def _representative(members: list[Member], centroid: dict[str, float]) -> Member
 
 def _epoch(when: datetime | None) -> float:
     return when.timestamp() if when else float("inf")
+
+
+DOC_PREFIX = "gz:"  # a stored story document: gzip-compressed JSON, base64 (see story_doc)
+
+
+def story_doc(story: StoryRecord) -> str:
+    """The story as stored in its DynamoDB item (and so in stream images): gzip-compressed JSON in base64.
+
+    Members carry their term vectors and leads for recomputing; compressed, a story of several hundred articles
+    still fits DynamoDB's 400 KB item limit (plain JSON would fail at about 150-250). A string attribute rather
+    than a binary one keeps stream images plain JSON. `mtime=0`: the same story always gives the same bytes.
+    """
+    import base64
+    import gzip
+
+    return DOC_PREFIX + base64.b64encode(gzip.compress(story.model_dump_json().encode(), mtime=0)).decode("ascii")
+
+
+def story_from_doc(doc: str) -> StoryRecord:
+    """A story from its stored document, compressed (`story_doc`) or plain JSON (items written before)."""
+    if doc.startswith(DOC_PREFIX):
+        import base64
+        import gzip
+
+        return StoryRecord.model_validate_json(gzip.decompress(base64.b64decode(doc[len(DOC_PREFIX):])))
+    return StoryRecord.model_validate_json(doc)

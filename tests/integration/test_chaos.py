@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsdive.local.chaos import KINDS, Chaos, Instrumentation
+from newsdive.story import story_from_doc
 
 TICK = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
 ONLY = {kind: 0.0 for kind in KINDS}
@@ -108,7 +109,7 @@ def test_duplicates_and_stream_replays_change_no_document(local):
         instrumentation.uninstall()
     assert chaos.injected["duplicate"] > 0 and chaos.injected["stream-duplicate"] > 0
     _check_the_one_story(objects)
-    versions = [json.loads(e["Records"][0]["dynamodb"]["NewImage"]["doc"]["S"])["version"]
+    versions = [story_from_doc(e["Records"][0]["dynamodb"]["NewImage"]["doc"]["S"]).version
                 for name, e in pump.journal if name == "publish" and e.get("Records")]
     assert versions != sorted(set(versions))  # the stream really was read again
 
@@ -119,7 +120,7 @@ def test_an_old_stream_record_delivered_late_does_not_roll_a_deep_dive_back(loca
     pump = EventPump(local.stack, session=local.session)
     before = _run(local, pump)
     first = next(e for name, e in pump.journal if name == "publish" and e.get("Records"))
-    assert json.loads(first["Records"][0]["dynamodb"]["NewImage"]["doc"]["S"])["version"] == 1
+    assert story_from_doc(first["Records"][0]["dynamodb"]["NewImage"]["doc"]["S"]).version == 1
     pump.invoke("publish", first)  # the story's first version, long after its second was published
     assert local.public_objects() == before
 

@@ -27,7 +27,7 @@ from newsdive.storage.ports import (
     StoryBrief,
     StoryRepository,
 )
-from newsdive.story import StoryRecord
+from newsdive.story import StoryRecord, story_doc, story_from_doc
 
 
 @contextmanager
@@ -250,7 +250,7 @@ def story_to_item(story: StoryRecord) -> dict[str, Any]:
         "story_id": _s(story.story_id),
         "version": {"N": str(story.version)},
         "centroid": _s(json.dumps(story.centroid, sort_keys=True)),
-        "doc": _s(story.model_dump_json()),
+        "doc": _s(story_doc(story)),
     }
     if story.merged_into:
         item["merged_into"] = _s(story.merged_into)  # a redirect: no index attributes, so no index lists it
@@ -268,7 +268,7 @@ def story_to_item(story: StoryRecord) -> dict[str, Any]:
 
 def story_from_item(item: Mapping[str, Any]) -> StoryRecord:
     """A story from a DynamoDB item (also a stream record's NewImage, which has the same shape)."""
-    return StoryRecord.model_validate_json(item["doc"]["S"])
+    return story_from_doc(item["doc"]["S"])
 
 
 class DynamoCandidateIndex(CandidateIndex):
