@@ -75,7 +75,7 @@ def recluster(deps: Aggregator, *, depth: int = DEFAULT_DEPTH) -> ReclusterRepor
         for article_id, member in story.members.items():
             members.setdefault(article_id, member)
             host.setdefault(article_id, story.story_id)
-    target = target_stories(members.values(), deps)
+    target = _keep_unchanged_ids(target_stories(members.values(), deps), current)
     home = {article_id: story_id for story_id, story in target.items() for article_id in story.members}
     report = ReclusterReport(articles=len(members), stories_before=len(current), stories_after=len(target))
     stored = {s.story_id: s for s in current}
@@ -110,6 +110,25 @@ def recluster(deps: Aggregator, *, depth: int = DEFAULT_DEPTH) -> ReclusterRepor
             continue
         report.redirected.append(story.story_id)
     return report
+
+
+def _keep_unchanged_ids(target: dict[str, StoryRecord], current: list[StoryRecord]) -> dict[str, StoryRecord]:
+    """Target stories keyed by the id to store them under: a stored story with exactly the target's members keeps
+    its id (nothing to write); any other target takes its canonical id (its first report's). Documents are named
+    by `public_id`, a function of the members, so the stored ids never show."""
+    by_members = {frozenset(s.members): s.story_id for s in current}
+    kept = {canonical: by_members[frozenset(story.members)] for canonical, story in target.items()
+            if frozenset(story.members) in by_members}
+    taken = set(kept.values())
+    out: dict[str, StoryRecord] = {}
+    for canonical, story in sorted(target.items()):
+        story_id = kept.get(canonical)
+        if story_id is None:
+            # canonical is a member of this target only; a kept story never holds it, barring an id reused by hand
+            story_id = canonical if canonical not in taken else min(set(story.members) - taken)
+            taken.add(story_id)
+        out[story_id] = story.model_copy(update={"story_id": story_id})
+    return out
 
 
 def is_recluster_event(event: object) -> bool:

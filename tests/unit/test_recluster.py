@@ -110,8 +110,20 @@ def test_articles_arriving_after_a_pass_join_the_reclustered_stories():
         assign(item, deps)
     recluster(deps, depth=100)
     late = assign(BRIDGE_B, deps)
-    assert late.story_id == BRIDGE_A.id and not late.created
-    assert _live(deps)[BRIDGE_A.id] == {BRIDGE_A.id, BRIDGE_B.id, BRIDGE_C.id}
+    assert not late.created
+    assert _live(deps)[late.story_id] == {BRIDGE_A.id, BRIDGE_B.id, BRIDGE_C.id}
+
+
+def test_a_story_that_already_has_its_canonical_members_keeps_its_id_and_is_not_written():
+    deps = _world()
+    for item in [BRIDGE_C, FLOOD_A, BRIDGE_A, CHESS_A]:  # the bridge story is founded by its latest report
+        assign(item, deps)
+    before = {k: v.version for k, v in deps.stories.stories.items()}
+    report = recluster(deps, depth=100)
+    assert (report.rewritten, report.redirected, report.moved) == ([], [], 0)
+    assert {k: v.version for k, v in deps.stories.stories.items()} == before
+    assert _live(deps)[BRIDGE_C.id] == {BRIDGE_A.id, BRIDGE_C.id}
+    assert deps.stories.get(BRIDGE_C.id).public_id == BRIDGE_A.id  # documents are named by the first report
 
 
 class _Busy(MemoryStoryRepository):
