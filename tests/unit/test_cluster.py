@@ -128,3 +128,70 @@ def test_lookup_cost_does_not_depend_on_unrelated_stories():
     decision = choose_story(term_vector(*BRIDGE), T0, index=index, stories=repo, config=AssignConfig())
     assert decision.story_id == "bridge" and decision.candidates <= AssignConfig().max_candidates
     assert repo.ops["read"] + index.ops["read"] - before == 2  # one index read, one batched brief read
+
+
+def test_names_weigh_more_in_a_headline_but_not_in_a_full_text():
+    headline = term_vector("Crews rescue Anouk Brandt from the flooded Velmar quarry", "")
+    assert headline != term_vector("Crews rescue anouk brandt from the flooded velmar quarry", "")
+    assert headline["brandt"] > term_vector("Crews rescue anouk brandt from the flooded velmar quarry", "")["brandt"]
+    body = ("Rescue crews pulled the climber out of the flooded quarry late on the evening after a long search. "
+            "Anouk Brandt had been stranded on a narrow ledge above cold water while rain kept falling. "
+            "Firefighters lowered ropes, paramedics treated her for hypothermia, and the quarry stays closed.")
+    title = "Climber rescued from flooded quarry"
+    assert term_vector(title, body) == term_vector(title, body.replace("Anouk Brandt", "anouk brandt"))
+
+
+PORT = [("Dockers at Velmar harbour walk out over crane safety",
+         "Crane operators at Velmar harbour stopped work on Tuesday after a cable snapped on a container crane. "
+         "Their union says the harbour authority ignored inspection reports for two years and wants every crane "
+         "checked before loading resumes; ships are queueing outside the breakwater."),
+        ("Velmar harbour strike leaves container ships waiting",
+         "Container ships are anchored outside Velmar harbour as the crane operators' strike enters its second day. "
+         "The union demands independent crane inspections after a snapped cable, and the harbour authority says "
+         "loading will resume once engineers have examined the cranes.")]
+ORCHARD = ("Frost ruins the plum harvest in the Ostrel valley",
+           "Growers in the Ostrel valley lost most of their plum crop to three nights of hard frost in April. "
+           "Cooperatives estimate that the orchards will deliver a fifth of a normal harvest, and jam makers are "
+           "already buying fruit from abroad at twice last year's price.")
+
+
+def _store_members(repo: MemoryStoryRepository, index: MemoryCandidateIndex, story_id: str,
+                   texts: list[tuple[str, str]], when: datetime) -> None:
+    from newsdive.cluster.features import merged
+    from newsdive.sources import Bias
+    from newsdive.story import Member
+
+    members = {f"{story_id}-{n}": Member(article_id=f"{story_id}-{n}", outlet_id="o", outlet="O",
+                                         bias=Bias.UNRATED, title=title, url=f"https://o.invalid/{story_id}/{n}",
+                                         published_at=when, vector=term_vector(title, body))
+               for n, (title, body) in enumerate(texts)}
+    centroid = merged((m.vector for m in members.values()), 60)
+    repo.stories[story_id] = StoryRecord(story_id=story_id, version=1, members=members, centroid=centroid,
+                                         published_at=when, updated_at=when)
+    index.post([f"{when:%Y-%m-%d}#{t}" for t in centroid], story_id, ttl_seconds=86400, now=when.timestamp())
+
+
+def test_a_full_article_must_match_every_member_of_a_small_story_not_just_its_centroid():
+    repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    _store_members(repo, index, "mixed", [PORT[0], ORCHARD], T0)  # two events wrongly in one story
+    article = term_vector(*PORT[1])
+    centroid_only = AssignConfig(link_candidates=0)
+    assert choose_story(article, T0, index=index, stories=repo, config=centroid_only).story_id == "mixed"
+    assert choose_story(article, T0, index=index, stories=repo, config=AssignConfig()).story_id is None
+
+    repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    _store_members(repo, index, "port", [PORT[0]], T0)
+    assert choose_story(article, T0, index=index, stories=repo, config=AssignConfig()).story_id == "port"
+
+
+def test_member_links_cost_at_most_a_few_story_reads_and_a_headline_none():
+    repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+    for i in range(20):
+        _store_members(repo, index, f"port{i}", [PORT[i % 2]], T0)
+    config = AssignConfig()
+    before = repo.ops["read"] + index.ops["read"]
+    choose_story(term_vector(*PORT[1]), T0, index=index, stories=repo, config=config)
+    assert repo.ops["read"] + index.ops["read"] - before == 2 + config.link_candidates
+    before = repo.ops["read"] + index.ops["read"]
+    choose_story(term_vector(PORT[1][0], ""), T0, index=index, stories=repo, config=config)
+    assert repo.ops["read"] + index.ops["read"] - before == 2

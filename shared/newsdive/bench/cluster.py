@@ -318,7 +318,9 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
     """Store requests and items per article when `size` synthetic stories are already stored.
 
     The stored stories share a vocabulary (so common terms fill their capped postings) and are spread over 30
-    days; the probe articles either restate a stored story or are new, half each. Reads count requests (a
+    days, each with one member; the probe articles either restate a stored story or are new, half each, and are
+    full-length (20 words or more: the costlier path, where the best candidates are read whole for their
+    weakest member link). Reads count requests (a
     batched read of many keys is one) and items; every item written is one write request (DynamoDB has no
     batched conditional update).
     """
@@ -326,8 +328,9 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
     from newsdive.article import Article, SourceRef, url_id
     from newsdive.cluster.assign import AssignConfig
     from newsdive.cluster.features import normalise
+    from newsdive.sources import Bias
     from newsdive.storage.memory import MemoryCandidateIndex, MemoryStoryRepository
-    from newsdive.story import StoryRecord
+    from newsdive.story import Member, StoryRecord
 
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not crypto
     vocabulary = _synthetic_words(rng, 20_000)
@@ -348,8 +351,11 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
             words = words_of()
             when = end - timedelta(minutes=rng.randrange(30 * 24 * 60))
             story_id = f"s{n:06d}"
+            centroid = dict(zip(words, weights, strict=True))
+            member = Member.model_construct(article_id=f"m{n:06d}", outlet_id="scale", outlet="Scale",
+                                            bias=Bias.UNRATED, title=" ".join(words[:6]), url="", vector=centroid)
             repo.stories[story_id] = StoryRecord.model_construct(
-                story_id=story_id, version=1, members={}, centroid=dict(zip(words, weights, strict=True)),
+                story_id=story_id, version=1, members={member.article_id: member}, centroid=centroid,
                 published_at=when, updated_at=when, merged_into=None)
             day = when.strftime("%Y-%m-%d")
             index.post([f"{day}#{w}" for w in words[: config.post_terms]], story_id, ttl_seconds=86400,
@@ -367,9 +373,10 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
             else:
                 words, when = words_of(), end + timedelta(hours=rng.uniform(0, 6))
             title = " ".join(w.capitalize() for w in words[:6])
+            lead = words + [rare[rng.randrange(len(rare))] for _ in range(16)]
             url = f"https://scale.invalid/{size}/{n}"
             assign(Article(id=url_id(url), url=url, source=SourceRef(id="scale", name="Scale"), title=title,
-                           paragraphs=[" ".join(words) + "."], published_at=when, language="en"), deps)
+                           paragraphs=[" ".join(lead) + "."], published_at=when, language="en"), deps)
         out[str(size)] = {
             "reads": round((stories.requests["read"] + postings.requests["read"]) / probes, 2),
             "items_read": round((stories.items["read"] + postings.items["read"]) / probes, 2),

@@ -1,11 +1,15 @@
 """Incremental story assignment: find a few candidate stories through the inverted index, score only those.
 
 Per-article cost is bounded by the configuration (lookup keys, candidates), never by the number of stored
-stories: one batched index read, one batched read of the candidates' briefs.
+stories: one batched index read, one batched read of the candidates' briefs, and at most `link_candidates` story
+reads for the members of the best few.
 
 The rules (tuned with `newsdive bench cluster` on real labelled news; see the README's *Story assignment*):
 - similarity = cosine(article, story centroid), where the article's terms are damped by how many candidate
-  stories are posted under them (a term every story of the window shares tells none of them apart);
+  stories are posted under them (a term every story of the window shares tells none of them apart); for a
+  full-length article and a story of few members, its weakest link instead: the least cosine to any member,
+  scaled by threshold / link_threshold (a centroid of two or three articles matches a topic's neighbours too
+  easily; every member must match, as in complete-link clustering);
 - x a time factor: 1 while the story was updated within `flat_hours`, then exp(-(gap - flat) / decay_hours);
 - a story accepts articles only within `window_hours` of its first article (its life);
 - join the best story when the similarity reaches the threshold: `threshold`, or `threshold_short` for short
@@ -22,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from newsdive.cluster.features import cosine, normalise, top_terms
+from newsdive.cluster.features import SHORT_TEXT_TERMS, cosine, normalise, top_terms
 from newsdive.storage.ports import POSTINGS_CAP, CandidateIndex, StoryBrief, StoryRepository
 
 
@@ -35,12 +39,15 @@ class AssignConfig:
     decay_hours: float = 12.0  # then the similarity decays with this time constant
     recent_hours: float = 12.0  # "recent" for the time-contrast rule
     rival_similarity: float = 0.10  # a candidate this similar (before time) counts as a rival
-    short_text_terms: int = 20  # an article with fewer distinct terms is short (a headline, a brief) ...
+    short_text_terms: int = SHORT_TEXT_TERMS  # an article with fewer distinct terms is short (a headline, a brief) ...
     threshold_short: float = 0.19  # ... and needs this similarity: a few terms cannot overlap a centroid as much
     df_damping: float = 10.0  # term weight / (1 + stories posted under the term / df_damping)
     merge_factor: float = 1.0  # the second-best story must reach threshold x this factor to merge ...
     merge_similarity: float = 0.10  # ... and the two centroids must be at least this similar
-    lookup_terms: int = 10  # an article's strongest terms looked up in the index
+    link_candidates: int = 3  # the best candidates by centroid whose members are read ...
+    link_members: int = 10  # ... and, for a full-length article, a story this small is judged by its weakest link:
+    link_threshold: float = 0.30  # the least member cosine that counts as much as `threshold` on a centroid
+    lookup_terms: int = 20  # an article's strongest terms looked up in the index
     post_terms: int = 12  # a story's strongest terms it is posted under
     max_candidates: int = 12  # stories scored per article
     posting_ttl_days: int = 14
@@ -149,6 +156,8 @@ def choose_story(
         scored.append(_Scored(story_id, similarity * recency(gap, config), similarity, gap, brief))
     if not scored:
         return Decision(None, 0.0, len(ranked))
+    if len(vector) >= config.short_text_terms:
+        scored = _linked(query, scored, stories, config)
     scored.sort(key=lambda c: (-round(c.score, 9), c.story_id))
     best = scored[0]
     threshold = join_threshold(len(vector), best, scored[1:], config)
@@ -161,6 +170,26 @@ def choose_story(
                 and cosine(best.brief.centroid, second.brief.centroid) >= config.merge_similarity):
             merge = second.story_id
     return Decision(best.story_id, round(best.score, 4), len(ranked), round(threshold, 4), merge)
+
+
+def _linked(query: Mapping[str, float], scored: list[_Scored], stories: StoryRepository,
+            config: AssignConfig) -> list[_Scored]:
+    """The best few candidates rescored by their weakest member link, where the story is small enough.
+
+    Only candidates that could reach the lowest threshold are read (one story read each, at most
+    `link_candidates`); a headline keeps the centroid (a few terms cannot overlap every member).
+    """
+    scale = config.threshold / config.link_threshold
+    floor = config.threshold_low / scale
+    scored = sorted(scored, key=lambda c: (-round(c.score, 9), c.story_id))
+    out = []
+    for n, c in enumerate(scored):
+        record = stories.get(c.story_id) if n < config.link_candidates and c.score >= floor else None
+        if record is not None and 0 < len(record.members) <= config.link_members:
+            similarity = scale * min(cosine(query, m.vector) for m in record.members.values())
+            c = _Scored(c.story_id, similarity * recency(c.gap_hours, config), similarity, c.gap_hours, c.brief)
+        out.append(c)
+    return out
 
 
 def join_threshold(terms: int, best: _Scored, rivals: list[_Scored], config: AssignConfig) -> float:

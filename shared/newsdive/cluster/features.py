@@ -1,7 +1,9 @@
 """Sparse, weighted term vectors for articles.
 
 IDF comes from a background word-frequency table (wordfreq's Zipf scale), so no global document-frequency
-counter has to be updated by every article (that would be a hot key). Titles, names and numbers weigh more.
+counter has to be updated by every article (that would be a hot key). Titles and numbers weigh more, and so do
+names in a short text (a headline), where they are most of what tells the event apart; in a full text the names
+of a running topic (a president, a country) recur in all of its stories and are not boosted.
 Words are reduced to their Snowball stem (so "taper", "tapering" and "tapered" match), hyphenated compounds are
 split ("US-UK-Australia" -> us, uk, australia), and a headline written in Title Case marks no word as a name.
 """
@@ -29,7 +31,8 @@ _NEWS_STOPWORDS = frozenset(
 )
 
 TITLE_WEIGHT = 3.0
-NAME_BOOST = 1.5
+NAME_BOOST = 1.5  # in short texts only
+SHORT_TEXT_TERMS = 20  # fewer distinct terms: a short text (a headline, a brief)
 NUMBER_BOOST = 1.3
 MAX_TERMS = 40
 BODY_WORDS = 400
@@ -119,9 +122,10 @@ def term_vector(title: str, body: str, *, language: str | None = None, max_terms
             if is_name:
                 names.add(term)
     vector: dict[str, float] = {}
+    short = len(weights) < SHORT_TEXT_TERMS
     for term, tf in weights.items():
         w = (1.0 + math.log(tf)) * rarity[term]
-        if term in names:
+        if short and term in names:
             w *= NAME_BOOST
         if term[:1].isdigit():
             w *= NUMBER_BOOST
