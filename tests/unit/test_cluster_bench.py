@@ -73,8 +73,14 @@ def test_a_run_on_a_small_labelled_set_prints_the_documented_json(tmp_path, caps
 
 def test_store_operations_per_article_stay_flat_as_stories_pile_up():
     from newsdive.bench.cluster import ops_scaling
+    from newsdive.cluster.assign import AssignConfig
 
+    config = AssignConfig()
     for size, cost in ops_scaling([300, 3000], probes=20).items():
-        # claim, index lookup, briefs, story; the claim, the story and about a dozen postings
-        assert cost["reads"] <= 4.5 and cost["writes"] <= 14, size
-        assert cost["items_read"] <= 5 * 10 + 12 + 2, size  # 10 terms x the window's days, a dozen briefs
+        # claim, index lookup, briefs, up to `link_candidates` stories read whole, the story
+        assert cost["reads"] <= 4 + config.link_candidates, size
+        # the claim, the story and a dozen postings (a merge now and then adds its own)
+        assert cost["writes"] <= 2 + config.post_terms + 4, size
+        # the strongest terms x the window's 5 days, the briefs, the stories read
+        reads = 5 * config.lookup_terms + config.max_candidates + config.link_candidates + 2
+        assert cost["items_read"] <= reads, size
