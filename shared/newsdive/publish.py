@@ -1,5 +1,5 @@
 """The publish stage's domain logic: render changed stories, the index feeds, RSS feeds and the sitemap, write
-only what changed, and tell the CDN which paths changed (one batched invalidation per invocation)."""
+only what changed, and tell the CDN about the few paths a short max-age does not cover (see `needs_invalidation`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ INDEX_DEPTH = 200  # stories kept in each index feed (and in the sitemap)
 RELATED_MIN, RELATED_MAX = 3, 6
 RELATED_POOL = 20  # newest stories of the category and overall that compete with the index's candidates
 EXACT_INVALIDATION_PATHS = 20  # beyond this, one wildcard per top-level folder
+INDEX_MAX_AGE = 60  # seconds the CDN and browsers keep index feeds, RSS feeds and the sitemap (never invalidated)
+REMOVED = "removed"  # a report's digest for a key that was deleted, not written
 
 
 @dataclass
@@ -144,17 +146,21 @@ def publish_index(categories: Sequence[str], deps: Publisher) -> PublishReport:
     """Refresh the latest and blindspot feeds, the given categories' feeds (JSON pages and RSS), the latest RSS
     feed and the sitemap, from the story indexes."""
     report = PublishReport()
-    latest = published_all(deps.stories.newest(limit=INDEX_DEPTH))
+    # One query per category serves both the latest feed (what newest() without a category reads: the merge of
+    # every category's newest) and each category's own feed, instead of reading the category partitions twice.
+    by_category = {c: deps.stories.newest(category=c, limit=INDEX_DEPTH) for c in CATEGORIES}
+    merged = sorted((s for c in CATEGORIES for s in by_category[c]), key=lambda s: s.sort_key, reverse=True)
+    latest = published_all(merged[:INDEX_DEPTH])
     pages = dict(index_pages("latest", latest))
     pages.update(index_pages("blindspots", published_all(deps.stories.newest(blindspot=True, limit=INDEX_DEPTH))))
     feeds = {"feeds/latest.xml": rss_feed("latest", latest, base_url=deps.base_url, page_url=deps.page_url,
                                           feed_path="feeds/latest.xml")}
     for category in sorted(set(categories) & set(CATEGORIES)):
-        of_category = published_all(deps.stories.newest(category=category, limit=INDEX_DEPTH))
+        of_category = published_all(by_category[category])
         pages.update(index_pages("category", of_category, category=category))
         path = f"feeds/{category}.xml"
         feeds[path] = rss_feed(category, of_category, base_url=deps.base_url, page_url=deps.page_url, feed_path=path)
-    cache = f"public, max-age={deps.cache_control_seconds}"
+    cache = f"public, max-age={min(INDEX_MAX_AGE, deps.cache_control_seconds)}"  # fresh within a minute
     for key in sorted(pages):
         write_if_changed(deps.public, key, to_json(pages[key]), cache_control=cache, report=report)
     for key in sorted(feeds):
@@ -177,8 +183,18 @@ def publish_schemas(public: ObjectStore, *, cache_control_seconds: int = 3600) -
     return report
 
 
+def needs_invalidation(key: str, digest: str | None) -> bool:
+    """Whether a changed key is worth a CDN invalidation (0.005 USD a path beyond 1,000 a month).
+
+    Index feeds, RSS feeds and the sitemap carry max-age=60 and deep dives max-age=300: the edge refreshes them
+    by itself within that, so invalidating them on every write bought a few minutes of freshness for about
+    1,000 USD per million articles. What a short max-age does not cover is invalidated: a removed document
+    (a merged or moved story's deep dive must stop being served) and the JSON Schemas (max-age one hour)."""
+    return digest == REMOVED or key.startswith("schemas/")
+
+
 def invalidation_paths(keys: Iterable[str], *, exact_limit: int = EXACT_INVALIDATION_PATHS) -> list[str]:
-    """The CDN paths to invalidate for these written keys: each key's path when there are few, else one wildcard
+    """The CDN paths to invalidate for these keys: each key's path when there are few, else one wildcard
     per top-level folder (CloudFront bills a wildcard as one path)."""
     paths = sorted({f"/{key}" for key in keys})
     if len(paths) <= exact_limit:
@@ -187,15 +203,19 @@ def invalidation_paths(keys: Iterable[str], *, exact_limit: int = EXACT_INVALIDA
 
 
 def invalidate(report: PublishReport, deps: Publisher) -> list[str]:
-    """One invalidation for everything this invocation wrote (none when nothing changed or no CDN is set).
+    """One invalidation for the keys of this invocation that need one (`needs_invalidation`); none when nothing
+    such changed or no CDN is set.
 
-    The caller reference is the hash of the written keys and their content (read back from the object's metadata
+    The caller reference is the hash of those keys and their content (read back from the object's metadata
     when the report lacks it), so a retried invocation that wrote the same bytes repeats the same request
     (CloudFront treats it as the same invalidation)."""
     if deps.cdn is None or not report.written:
         return []
-    paths = invalidation_paths(report.written)
-    digests = {k: report.digests.get(k) or (deps.public.head(k) or {}).get("sha256", "") for k in set(report.written)}
+    keys = {k for k in report.written if needs_invalidation(k, report.digests.get(k))}
+    if not keys:
+        return []
+    paths = invalidation_paths(keys)
+    digests = {k: report.digests.get(k) or (deps.public.head(k) or {}).get("sha256", "") for k in keys}
     reference = hashlib.sha256(
         "\n".join(f"{k} {digests[k]}" for k in sorted(digests)).encode("utf-8")
     ).hexdigest()[:48]

@@ -1,5 +1,5 @@
-"""Delivery through the CDN: publish invalidates what it changed, in one batched request per invocation, on its
-own distribution only; nothing when nothing changed."""
+"""Delivery through the CDN: publish invalidates only what a short max-age does not cover (removed documents, the
+schemas), in one batched request per invocation, on its own distribution only; nothing when nothing such changed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from newsdive.publish import Publisher, PublishReport, invalidate, invalidation_paths
+from newsdive.publish import REMOVED, Publisher, PublishReport, invalidate, invalidation_paths, publish_index
 from newsdive.storage.aws import CloudFrontCdn
 from newsdive.storage.memory import MemoryCandidateIndex, MemoryCdn, MemoryObjectStore, MemoryStoryRepository
 
@@ -32,16 +32,35 @@ def test_few_changed_keys_are_invalidated_one_by_one_many_by_folder():
 def test_one_invalidation_per_report_with_a_reference_that_repeats_for_the_same_bytes():
     cdn = MemoryCdn()
     deps = Publisher(stories=MemoryStoryRepository(), index=MemoryCandidateIndex(), public=MemoryObjectStore(), cdn=cdn)
-    report = PublishReport(written=["index/latest.json", "deep-dives/a.json"],
-                           digests={"index/latest.json": "1", "deep-dives/a.json": "2"})
-    assert invalidate(report, deps) == ["/deep-dives/a.json", "/index/latest.json"]
+    report = PublishReport(written=["schemas/v1/card.schema.json", "deep-dives/a.json"],
+                           digests={"schemas/v1/card.schema.json": "1", "deep-dives/a.json": REMOVED})
+    assert invalidate(report, deps) == ["/deep-dives/a.json", "/schemas/v1/card.schema.json"]
     assert invalidate(copy.deepcopy(report), deps)  # a retried invocation that wrote the same bytes ...
     assert len(cdn.invalidations) == 1  # ... repeats the same request
-    report.digests["deep-dives/a.json"] = "3"
+    report.digests["schemas/v1/card.schema.json"] = "3"
     invalidate(report, deps)
     assert len(cdn.invalidations) == 2
     assert invalidate(PublishReport(), deps) == []
     assert invalidate(report, Publisher(stories=deps.stories, index=deps.index, public=deps.public)) == []
+
+
+def test_written_index_feeds_and_deep_dives_are_not_invalidated_they_carry_a_short_max_age():
+    class Recording(MemoryObjectStore):
+        def put(self, key, body, *, cache_control=None, **kwargs):  # noqa: ANN001, ANN003
+            self.cache_control[key] = cache_control
+            super().put(key, body, cache_control=cache_control, **kwargs)
+
+    cdn, public = MemoryCdn(), Recording()
+    public.cache_control = {}
+    deps = Publisher(stories=MemoryStoryRepository(), index=MemoryCandidateIndex(), public=public, cdn=cdn)
+    report = PublishReport(written=["index/latest.json", "feeds/latest.xml", "sitemap.xml", "deep-dives/a.json"],
+                           digests=dict.fromkeys(["index/latest.json", "feeds/latest.xml", "sitemap.xml",
+                                                  "deep-dives/a.json"], "1"))
+    assert invalidate(report, deps) == []
+    assert cdn.invalidations == {}
+    written = publish_index(["politics"], deps).written
+    assert "index/latest.json" in written
+    assert {public.cache_control[k] for k in written} == {"public, max-age=60"}
 
 
 def test_cloudfront_adapter_sends_one_create_invalidation_for_its_distribution():
@@ -103,9 +122,10 @@ def test_a_stream_batch_is_published_with_a_single_invalidation_of_everything_it
     module, context, stories, publisher, cdn = handler
     event = _stream_event(stories.newest(limit=10))
     assert module.lambda_handler(event, context) == {"batchItemFailures": []}
-    [paths] = cdn.invalidations.values()  # three stories, their feeds, sitemap, schemas: one request
+    [paths] = cdn.invalidations.values()  # three stories, their feeds, sitemap, schemas: one request, for the schemas
     written = publisher.public.keys("")
-    assert len(written) <= 20 and paths == sorted(f"/{k}" for k in written)
+    assert any(k.startswith("deep-dives/") for k in written) and "index/latest.json" in written
+    assert paths == sorted(f"/{k}" for k in written if k.startswith("schemas/"))
     # The same records again change nothing: no write, no invalidation.
     assert module.lambda_handler(event, context) == {"batchItemFailures": []}
     assert len(cdn.invalidations) == 1
@@ -114,10 +134,11 @@ def test_a_stream_batch_is_published_with_a_single_invalidation_of_everything_it
 def test_keys_without_a_digest_in_the_report_are_identified_by_the_stored_objects_hash():
     cdn, public = MemoryCdn(), MemoryObjectStore()
     deps = Publisher(stories=MemoryStoryRepository(), index=MemoryCandidateIndex(), public=public, cdn=cdn)
-    public.put("index/latest.json", b"{}", content_type="application/json", metadata={"sha256": "v1"})
-    invalidate(PublishReport(written=["index/latest.json"]), deps)
-    invalidate(PublishReport(written=["index/latest.json"]), deps)
+    key = "schemas/v1/card.schema.json"
+    public.put(key, b"{}", content_type="application/json", metadata={"sha256": "v1"})
+    invalidate(PublishReport(written=[key]), deps)
+    invalidate(PublishReport(written=[key]), deps)
     assert len(cdn.invalidations) == 1
-    public.put("index/latest.json", b"{ }", content_type="application/json", metadata={"sha256": "v2"})
-    invalidate(PublishReport(written=["index/latest.json"]), deps)  # new bytes under the same key: a new request
+    public.put(key, b"{ }", content_type="application/json", metadata={"sha256": "v2"})
+    invalidate(PublishReport(written=[key]), deps)  # new bytes under the same key: a new request
     assert len(cdn.invalidations) == 2

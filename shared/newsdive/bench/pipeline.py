@@ -352,6 +352,7 @@ def _report(args: argparse.Namespace, web: SyntheticWeb, summary: Any, out: Path
         "requests_by_function": by_function,
         "dynamodb_capacity_per_article": {k: round(v / articles, 2) for k, v in summary.capacity.items()},
         "log_bytes_per_article": round(log_bytes / articles),
+        "invalidation_paths": invalidation_paths,
         "cost": cost_per_million(summary, by_function, summary.capacity, memory, web.articles, log_bytes,
                                  invalidation_paths),
     }
@@ -397,6 +398,7 @@ def print_report(result: dict[str, Any]) -> None:
     capacity = result["dynamodb_capacity_per_article"]
     print(f"DynamoDB capacity per article: {capacity.get('wru', 0)} WRU, {capacity.get('rru', 0)} RRU (estimated "
           f"from item sizes); logs {result['log_bytes_per_article']} bytes per article")
+    print(f"CDN invalidation paths: {result.get('invalidation_paths', 0)} (removed documents and schemas only)")
     cost = result["cost"]
     print(f"cost of 1M articles: {cost['usd_per_million_articles']} USD (list prices {cost['prices_date']}, us-east-1)")
     for key, value in cost["by_part"].items():
