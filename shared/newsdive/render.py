@@ -352,8 +352,28 @@ def _summary_text(secs: Sequence[Section]) -> str:
     return snippet(text, 300)
 
 
+_CARDS: dict[bytes, Card] = {}  # story digest -> card (see `card`)
+_CARDS_MAX = 4096
+
+
 def card(story: StoryRecord) -> Card:
-    """A story as a list item; its figures are those of its deep dive."""
+    """A story as a list item; its figures are those of its deep dive.
+
+    Memoised on a digest of the whole story: every index feed lists up to 200 stories and re-renders them at every
+    publish invocation, while most of them have not changed since the last one (a warm container keeps the cache).
+    """
+    import hashlib
+
+    key = hashlib.blake2b(story.model_dump_json().encode(), digest_size=16).digest()
+    cached = _CARDS.get(key)
+    if cached is None:
+        if len(_CARDS) >= _CARDS_MAX:
+            _CARDS.pop(next(iter(_CARDS)))  # the oldest entry: insertion order
+        cached = _CARDS[key] = _card(story)
+    return cached.model_copy(deep=True)
+
+
+def _card(story: StoryRecord) -> Card:
     secs = sections(story)
     summary = _summary_text(secs)
     return Card(

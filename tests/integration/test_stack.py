@@ -274,7 +274,7 @@ def test_triggers_carry_the_template_settings(stack):
     assert isinstance(stream, StreamTrigger)
     assert stream.table_logical_id == "StoriesTable" and stream.table_name == stack.tables["StoriesTable"]
     assert (stream.batch_size, stream.max_retries, stream.bisect, stream.report_failures) == (
-        25,
+        100,
         3,
         True,
         True,

@@ -368,3 +368,16 @@ def test_feeds_and_sitemap_are_published_and_rewritten_only_when_they_change(wor
     assert not publish_index(["politics", "general"], deps).written
     deps.base_url = "https://other.example"
     assert "sitemap.xml" in publish_index(["politics"], deps).written
+
+
+def test_a_memoised_card_is_the_fresh_card_and_a_changed_story_gets_a_new_one(world):
+    from newsdive.render import _card
+
+    stories, _, story_id = world
+    story = stories.get(story_id)
+    first = card(story)
+    assert first == _card(story)
+    first.title = "changed by a caller"  # a caller changing its copy leaves the memo intact
+    assert card(story) == _card(story)
+    renamed = story.model_copy(update={"title": "Kestrel Bay bridge vote put off again"})
+    assert card(renamed).title == "Kestrel Bay bridge vote put off again"
