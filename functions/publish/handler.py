@@ -1,5 +1,5 @@
 """publish: for each changed story (DynamoDB stream), render its deep dive, then refresh the index feeds and
-invalidate, in one CDN request, every path the invocation changed."""
+invalidate, in one CDN request, what a short max-age does not cover (removed documents, changed schemas)."""
 
 from __future__ import annotations
 
