@@ -16,7 +16,15 @@ help: ## list the targets
 $(STAMP): pyproject.toml shared/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newsdive needs Python 3.11 or newer")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@# the pip a venv starts with can be old: 23.x fails to resolve the bench extra's duplicated lxml extras
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade 'pip>=24'
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+# The peers the benchmarks compare with (trafilatura, readability-lxml, newspaper4k): never runtime dependencies.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@touch $@
 
 # aws-sam-cli pins versions that clash with the app's (boto3, pydantic): it lives in its own environment.
@@ -69,7 +77,7 @@ serve: $(STAMP) ## the reference viewer on ./out (after make demo): http://127.0
 schemas: $(STAMP) ## regenerate schemas/v1 from the models
 	$(VENV)/bin/newsdive schemas
 
-bench: $(STAMP) ## list the benchmarks (run one with: .venv/bin/newsdive bench NAME --dataset DIR)
+bench: $(BENCH_STAMP) ## install the benchmark peers and list the benchmarks (run one with: .venv/bin/newsdive bench NAME --dataset DIR)
 	$(VENV)/bin/newsdive bench
 
 deploy: $(TOOLS_STAMP) ## build and deploy to your AWS account (needs credentials; asks before changing anything)
