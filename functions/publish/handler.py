@@ -38,7 +38,13 @@ def record_handler(record: DynamoDBRecord) -> None:
         logger.info("story retired", story_id=story.story_id, article_ids=sorted(story.members), retired=retired)
         _touched.add(story.category)
         return
+    if _rendered.get(story.story_id) == story.version:
+        # This invocation already rendered this very state (a batch often holds several versions of a hot story,
+        # and each is rendered from the table as it is now): rendering it again would write nothing.
+        logger.info("story already published in this batch", story_id=story.story_id, version=story.version)
+        return
     report = publish(story, wiring.publisher())
+    _rendered[story.story_id] = story.version
     metrics.add_metric(name="DocumentsWritten", unit=MetricUnit.Count, value=len(report.written))
     metrics.add_metric(name="StoriesPublished", unit=MetricUnit.Count, value=1)
     logger.info("story published", story_id=story.story_id, public_id=story.public_id, version=story.version,
@@ -54,6 +60,7 @@ def record_handler(record: DynamoDBRecord) -> None:
 
 _touched: set[str] = set()
 _written: list[PublishReport] = []  # this invocation's reports: one CDN invalidation for all of them
+_rendered: dict[str, int] = {}  # story id -> version this invocation rendered
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -71,6 +78,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
         return {"settled": settled.stories, "written": len(settled.written), "removed": len(settled.removed)}
     _touched.clear()
     _written.clear()
+    _rendered.clear()
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)
     metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))

@@ -142,3 +142,18 @@ def test_keys_without_a_digest_in_the_report_are_identified_by_the_stored_object
     public.put(key, b"{ }", content_type="application/json", metadata={"sha256": "v2"})
     invalidate(PublishReport(written=[key]), deps)  # new bytes under the same key: a new request
     assert len(cdn.invalidations) == 2
+
+
+def test_a_batch_renders_each_state_of_a_story_once(handler, monkeypatch):
+    """Several stream records of one story in a batch: rendered once from the table, the rest acknowledged."""
+    module, context, stories, publisher, _ = handler
+    story = stories.newest(limit=1)[0]
+    rendered = []
+    real = module.publish
+    monkeypatch.setattr(module, "publish", lambda s, deps: rendered.append(s.story_id) or real(s, deps))
+    event = _stream_event([story, story, story])
+    assert module.lambda_handler(event, context) == {"batchItemFailures": []}
+    assert rendered == [story.story_id]
+    assert f"deep-dives/{story.public_id}.json" in publisher.public.keys("deep-dives/")
+    assert module.lambda_handler(event, context) == {"batchItemFailures": []}  # a new invocation renders again
+    assert rendered == [story.story_id] * 2
