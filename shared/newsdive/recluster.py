@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from newsdive.aggregate import Aggregator, place
 from newsdive.cluster.assign import posting_keys
 from newsdive.errors import VersionConflictError
+from newsdive.scheduled import detail_depth, is_scheduled
 from newsdive.storage.memory import MemoryCandidateIndex, MemoryStoryRepository
 from newsdive.story import Member, StoryRecord
 
@@ -133,12 +134,8 @@ def _keep_unchanged_ids(target: dict[str, StoryRecord], current: list[StoryRecor
 
 def is_recluster_event(event: object) -> bool:
     """A scheduled re-clustering (EventBridge Scheduler) rather than an SQS batch."""
-    return isinstance(event, dict) and "Records" not in event and event.get("source") == RECLUSTER_EVENT_SOURCE
+    return is_scheduled(event, RECLUSTER_EVENT_SOURCE)
 
 
 def recluster_depth(event: dict) -> int:
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    try:
-        return max(1, int(detail.get("depth", DEFAULT_DEPTH)))
-    except (TypeError, ValueError):
-        return DEFAULT_DEPTH
+    return detail_depth(event, DEFAULT_DEPTH)

@@ -7,6 +7,7 @@ published in UTC; a source entry keeps the time as its outlet published it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -362,8 +363,6 @@ def card(story: StoryRecord) -> Card:
     Memoised on a digest of the whole story: every index feed lists up to 200 stories and re-renders them at every
     publish invocation, while most of them have not changed since the last one (a warm container keeps the cache).
     """
-    import hashlib
-
     key = hashlib.blake2b(story.model_dump_json().encode(), digest_size=16).digest()
     cached = _CARDS.get(key)
     if cached is None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from newsdive.classify import CATEGORIES
 from newsdive.publish import INDEX_DEPTH, Publisher, publish, publish_index
 from newsdive.render import deep_dive_path
+from newsdive.scheduled import detail_depth, is_scheduled
 from newsdive.story import StoryRecord
 
 SETTLE_EVENT_SOURCE = "newsdive.settle"
@@ -65,14 +66,9 @@ def retire_moved(current: StoryRecord, seen: list[StoryRecord], deps: Publisher)
 
 def is_settle_event(event: object) -> bool:
     """A scheduled settle (EventBridge) rather than a stream batch."""
-    return isinstance(event, dict) and "Records" not in event and (
-        event.get("source") in (SETTLE_EVENT_SOURCE, "aws.events", "aws.scheduler")
-        or event.get("detail-type") == "Scheduled Event")
+    return is_scheduled(event, SETTLE_EVENT_SOURCE, "aws.events", "aws.scheduler") or (
+        isinstance(event, dict) and "Records" not in event and event.get("detail-type") == "Scheduled Event")
 
 
 def settle_depth(event: dict) -> int:
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-    try:
-        return max(1, int(detail.get("depth", INDEX_DEPTH)))
-    except (TypeError, ValueError):
-        return INDEX_DEPTH
+    return detail_depth(event, INDEX_DEPTH)
