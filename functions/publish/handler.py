@@ -45,6 +45,13 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     report = publish(story, wiring.publisher())
     _rendered[story.story_id] = story.version
+    _touched.add(story.category)  # also when current: the invocation that rendered it may have failed after
+    old = record.dynamodb.old_image if record.dynamodb else None
+    if old and old.get("category") and old["category"] != story.category:
+        _touched.add(old["category"])
+    if report.current:  # an earlier invocation rendered this very state (newsdive.publish.publish)
+        logger.info("story already published", story_id=story.story_id, version=story.version)
+        return
     metrics.add_metric(name="DocumentsWritten", unit=MetricUnit.Count, value=len(report.written))
     metrics.add_metric(name="StoriesPublished", unit=MetricUnit.Count, value=1)
     logger.info("story published", story_id=story.story_id, public_id=story.public_id, version=story.version,
@@ -52,10 +59,6 @@ def record_handler(record: DynamoDBRecord) -> None:
     for note in report.notes:
         logger.warning("generated overview not used", story_id=story.story_id, reason=note)
     _written.append(report)
-    _touched.add(story.category)
-    old = record.dynamodb.old_image if record.dynamodb else None
-    if old and old.get("category") and old["category"] != story.category:
-        _touched.add(old["category"])
 
 
 _touched: set[str] = set()

@@ -4,7 +4,7 @@ only what changed, and tell the CDN about the few paths a short max-age does not
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from newsdive.classify import CATEGORIES
@@ -26,6 +26,8 @@ RELATED_POOL = 20  # newest stories of the category and overall that compete wit
 EXACT_INVALIDATION_PATHS = 20  # beyond this, one wildcard per top-level folder
 INDEX_MAX_AGE = 60  # seconds the CDN and browsers keep index feeds, RSS feeds and the sitemap (never invalidated)
 REMOVED = "removed"  # a report's digest for a key that was deleted, not written
+RENDERED_FROM = "story-version"  # deep dive metadata: the stored story state it was rendered from
+_HEAD = object()  # write_if_changed: HEAD the key itself
 
 
 @dataclass
@@ -47,24 +49,29 @@ class PublishReport:
     unchanged: int = 0
     digests: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # e.g. why a generated overview was not used
+    current: list[str] = field(default_factory=list)  # deep dives already rendered from this story state
 
     def extend(self, other: PublishReport) -> PublishReport:
         self.written += other.written
         self.unchanged += other.unchanged
+        self.current += other.current
         self.digests.update(other.digests)
         self.notes += other.notes
         return self
 
 
 def write_if_changed(store: ObjectStore, key: str, body: bytes, *, cache_control: str, content_type: str = JSON_TYPE,
-                     report: PublishReport) -> None:
-    """Put the object unless the stored one has the same content hash (keeps CDN invalidations and writes few)."""
+                     report: PublishReport, metadata: dict[str, str] | None = None,
+                     existing: object = _HEAD) -> None:
+    """Put the object unless the stored one has the same content hash (keeps CDN invalidations and writes few).
+    `existing`: the key's metadata when the caller has just read it (None: no such object), saving a HEAD."""
     digest = hashlib.sha256(body).hexdigest()
-    existing = store.head(key)
-    if existing is not None and existing.get("sha256") == digest:
+    stored = store.head(key) if existing is _HEAD else existing
+    if isinstance(stored, Mapping) and stored.get("sha256") == digest:
         report.unchanged += 1
         return
-    store.put(key, body, content_type=content_type, metadata={"sha256": digest}, cache_control=cache_control)
+    store.put(key, body, content_type=content_type, metadata={**(metadata or {}), "sha256": digest},
+              cache_control=cache_control)
     report.written.append(key)
     report.digests[key] = digest
 
@@ -129,16 +136,34 @@ def _previous(deps: Publisher, story_id: str) -> DeepDive | None:
         return None
 
 
-def publish(story: StoryRecord, deps: Publisher) -> PublishReport:
-    """Render one story's deep dive and write it if it changed."""
+def rendered_from(story: StoryRecord) -> str:
+    """The marker a deep dive carries of the story state it was rendered from (story id and version)."""
+    return f"{story.story_id}@{story.version}"
+
+
+def publish(story: StoryRecord, deps: Publisher, *, rerender: bool = False) -> PublishReport:
+    """Render one story's deep dive and write it if it changed.
+
+    A deep dive already rendered from this very story state (its `story-version` metadata) is left as it is
+    unless `rerender`: the stream delivers a story's every version, often long after the story moved on (each
+    record renders the table's current state), and at least once, so most records of a busy story would
+    otherwise repeat the same reads and rendering for nothing. Only the related-story cards can be newer in a
+    re-render; the settle re-renders with `rerender=True` to refresh them (see newsdive.settle)."""
     report = PublishReport()
-    if story.members:
-        document = deep_dive(published(story), [published(r) for r in related_stories(story, deps)],
-                             summarizer=deps.summarizer, previous=_previous(deps, story.public_id))
-        if deps.summarizer.uses_previous and document.generation.method != "generated":
-            report.notes.append(f"{story.story_id}: extractive analysis published (generation unavailable)")
-        write_if_changed(deps.public, deep_dive_path(story.public_id), to_json(document),
-                         cache_control=f"public, max-age={deps.cache_control_seconds}", report=report)
+    if not story.members:
+        return report
+    key, marker = deep_dive_path(story.public_id), rendered_from(story)
+    existing = deps.public.head(key)
+    if not rerender and existing is not None and existing.get(RENDERED_FROM) == marker:
+        report.unchanged += 1
+        report.current.append(key)
+        return report
+    document = deep_dive(published(story), [published(r) for r in related_stories(story, deps)],
+                         summarizer=deps.summarizer, previous=_previous(deps, story.public_id))
+    if deps.summarizer.uses_previous and document.generation.method != "generated":
+        report.notes.append(f"{story.story_id}: extractive analysis published (generation unavailable)")
+    write_if_changed(deps.public, key, to_json(document), cache_control=f"public, max-age={deps.cache_control_seconds}",
+                     report=report, metadata={RENDERED_FROM: marker}, existing=existing)
     return report
 
 

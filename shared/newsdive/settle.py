@@ -36,7 +36,7 @@ def settle(deps: Publisher, *, depth: int = INDEX_DEPTH) -> SettleReport:
     stories = deps.stories.newest(limit=depth)
     for story in stories:
         if is_live(story):
-            report.written += publish(story, deps).written
+            report.written += publish(story, deps, rerender=True).written
     report.stories = len(stories)
     report.written += publish_index(sorted(CATEGORIES), deps).written
     if len(stories) < depth:

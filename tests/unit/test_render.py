@@ -103,6 +103,31 @@ def test_publishing_twice_writes_nothing_the_second_time(world):
     assert publish_schemas(deps.public).written and not publish_schemas(deps.public).written
 
 
+def test_a_story_state_already_rendered_is_not_rendered_again_unless_asked(world, monkeypatch):
+    """A redelivered or late stream record of a story state that is already published costs one HEAD: no
+    related-story reads, no rendering. A new version renders; the settle (rerender) refreshes the cards."""
+    import newsdive.publish as publishing
+
+    stories, index, story_id = world
+    deps = Publisher(stories=stories, index=index, public=MemoryObjectStore())
+    story = stories.get(story_id)
+    first = publish(story, deps)
+    key = f"deep-dives/{story_id}.json"
+    assert first.written == [key] and not first.current
+    assert deps.public.head(key)["story-version"] == f"{story_id}@{story.version}"
+    calls = []
+    real = publishing.related_stories
+    monkeypatch.setattr(publishing, "related_stories", lambda *a, **k: calls.append(1) or real(*a, **k))
+    heads = deps.public.ops["head"]
+    again = publish(story, deps)
+    assert again.current == [key] and not again.written and calls == []
+    assert deps.public.ops["head"] == heads + 1 and deps.public.ops["get"] == 0
+    newer = story.model_copy(update={"version": story.version + 1})
+    assert not publish(newer, deps).current and calls == [1]  # rendered (same bytes: nothing written)
+    assert deps.public.head(key)["story-version"] == f"{story_id}@{story.version}"  # no PUT for equal bytes
+    assert not publish(story, deps, rerender=True).current and calls == [1, 1]
+
+
 def test_index_pages_are_newest_first_paginated_and_valid(world):
     stories, _, _ = world
     pages = index_pages("latest", stories.newest(limit=50), page_size=2)

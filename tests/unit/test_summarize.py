@@ -133,8 +133,8 @@ def test_republishing_reuses_the_overview_without_calling_the_model(story, bedro
                      summarizer=BedrockSummarizer(MODEL, client=client))
     assert publish(story, deps).written == [f"deep-dives/{story.story_id}.json"]
     # No response is queued any more: a second call to the model would raise.
-    again = publish(story, deps)
-    assert not again.written and again.unchanged == 1 and not again.notes
+    again = publish(story, deps, rerender=True)  # a re-render (the settle), not just a redelivery
+    assert not again.written and again.unchanged == 1 and not again.notes and not again.current
     doc = DeepDive.model_validate_json(public.get(f"deep-dives/{story.story_id}.json").body)
     assert doc.sections[0].paragraphs[0].text == OVERVIEW
 
