@@ -12,8 +12,8 @@ from newsdive import settings as cfg
 from newsdive import wiring
 from newsdive.dlq import log_batch_failures
 from newsdive.events import S3NotificationRecordSqs
-from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.health import parse_verdict, record_parse, record_parse_failure
+from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.parse import parse
 
 logger, metrics, tracer = get_logger("parse"), get_metrics("parse"), get_tracer("parse")

@@ -1,4 +1,5 @@
-"""The outlet catalog (`shared/newsdive/data/catalog.json`): real outlets with their domains, path scopes and bias rating.
+"""The outlet catalog (`shared/newsdive/data/catalog.json`): real outlets with their domains, path scopes and
+bias rating.
 
 Built by `scripts/build_catalog.py` from public AllSides and MBFC ratings, combined on one 7-point scale. Used to
 rate an article whose source is declared `unrated`: its URL is matched to an outlet by domain and the longest path

@@ -99,7 +99,6 @@ def aggregator():  # noqa: ANN201
 @lru_cache(maxsize=1)
 def publisher():  # noqa: ANN201
     from newsdive.publish import Publisher
-
     from newsdive.summarize import from_settings
 
     s = cfg.settings(cfg.PublishSettings)

@@ -12,6 +12,7 @@ from urllib.parse import unquote_plus
 
 import boto3
 import pytest
+
 from newsdive.local.stack import (
     LocalStack,
     QueueTrigger,

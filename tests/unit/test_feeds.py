@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from newsdive import feeds as feeds_module
 from newsdive.bench import feeds as bench
 from newsdive.errors import FeedParseError, is_permanent

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from newsdive.urls import TRACKING_PARAMS, canonicalize_url, host_of, is_tracking_param
 
 

@@ -358,6 +358,7 @@ class CloudFrontCdn(Cdn):
         with _translated(f"distribution {self.distribution_id}"):
             response = self._cloudfront.create_invalidation(
                 DistributionId=self.distribution_id,
-                InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": list(paths)}, "CallerReference": reference},
+                InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": list(paths)},
+                                   "CallerReference": reference},
             )
         return response["Invalidation"]["Id"]
