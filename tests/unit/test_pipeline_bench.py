@@ -45,3 +45,18 @@ def test_invalidation_paths_are_read_from_the_publish_log_and_priced(tmp_path):
     cost = cost_per_million(summary, {}, {}, {"publish": 1024}, 1000, 0, invalidation_paths=2)
     assert cost["by_part"]["cloudfront_invalidations"] == round(2 * 1000 * PRICES["cloudfront_invalidation_path"], 2)
     assert cost["by_part"]["lambda_compute"] == round(1.0 * 1000 * PRICES["lambda_gb_second_arm64"], 2)
+
+
+def test_a_small_run_publishes_every_article_once_and_keeps_its_figures(tmp_path, capsys):
+    """The whole bench on a moto server at a tiny size: every figure the README quotes is there, and the
+    work folder keeps them as figures.json beside the logs."""
+    from newsdive.bench.pipeline import main
+
+    assert main(["--articles", "24", "--workdir", str(tmp_path), "--json", "-q"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    kept = json.loads((tmp_path / "figures.json").read_text(encoding="utf-8"))
+    assert printed == kept
+    assert kept["losses"] == {**kept["losses"], "missing": 0, "published_twice": 0}
+    assert kept["requests_per_article"]["dynamodb.UpdateItem"] > 0
+    assert kept["requests_per_article"]["s3.PutObject"] > 0
+    assert kept["cost"]["usd_per_million_articles"] > 0 and kept["articles_per_minute"] > 0

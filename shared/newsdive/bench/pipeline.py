@@ -418,11 +418,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic web")
     parser.add_argument("--chaos", type=int, metavar="SEED", help="also run under faults and compare the documents")
     parser.add_argument("--chaos-rate", type=float, default=0.2)
-    parser.add_argument("--workdir", help="where the web, documents and logs go (default: a temporary folder)")
+    parser.add_argument("--workdir", help="where the web, documents, logs and figures.json go (default: a temporary "
+                                          "folder, no figures.json)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     args = parser.parse_args(argv)
     result = run_bench(args)
+    if args.workdir:  # the figures stay beside the run's logs, whichever form was printed
+        (Path(args.workdir) / "figures.json").write_text(json.dumps(result, sort_keys=True, indent=1) + "\n",
+                                                          encoding="utf-8")
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:
