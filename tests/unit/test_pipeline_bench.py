@@ -41,6 +41,7 @@ def test_invalidation_paths_are_read_from_the_publish_log_and_priced(tmp_path):
         "not json at all",
     ]) + "\n", encoding="utf-8")
     assert _invalidation_paths(log) == 2
+    assert _invalidation_paths(log, schemas=True) == 1 and _invalidation_paths(log, schemas=False) == 1
     summary = SimpleNamespace(durations={"publish": [1.0]})
     cost = cost_per_million(summary, {}, {}, {"publish": 1024}, 1000, 0, invalidation_paths=2)
     assert cost["by_part"]["cloudfront_invalidations"] == round(2 * 1000 * PRICES["cloudfront_invalidation_path"], 2)

@@ -336,6 +336,7 @@ def _report(args: argparse.Namespace, web: SyntheticWeb, summary: Any, out: Path
     memory = _memory_sizes()
     log_bytes = log.stat().st_size if log.is_file() else 0
     invalidation_paths = _invalidation_paths(log)
+    schema_paths = _invalidation_paths(log, schemas=True)
     return {
         "articles": web.articles, "outlets": web.outlets, "stories_generated": web.stories,
         "seconds": {"total": round(summary.seconds, 1), "in_functions": round(pipeline_seconds, 1),
@@ -353,13 +354,16 @@ def _report(args: argparse.Namespace, web: SyntheticWeb, summary: Any, out: Path
         "dynamodb_capacity_per_article": {k: round(v / articles, 2) for k, v in summary.capacity.items()},
         "log_bytes_per_article": round(log_bytes / articles),
         "invalidation_paths": invalidation_paths,
+        "invalidation_paths_per_deploy": schema_paths,
+        # The JSON Schemas change with a deploy, not with the articles: their paths are not scaled to 1M articles.
         "cost": cost_per_million(summary, by_function, summary.capacity, memory, web.articles, log_bytes,
-                                 invalidation_paths),
+                                 invalidation_paths - schema_paths),
     }
 
 
-def _invalidation_paths(log: Path) -> int:
-    """CDN paths the publish function asked to invalidate (from its log lines), 0 when it logs none."""
+def _invalidation_paths(log: Path, *, schemas: bool | None = None) -> int:
+    """CDN paths the publish function asked to invalidate (from its log lines), 0 when it logs none;
+    `schemas=True` counts only the JSON Schemas' paths, `False` all others."""
     if not log.is_file():
         return 0
     total = 0
@@ -373,7 +377,7 @@ def _invalidation_paths(log: Path) -> int:
                 continue
             paths = entry.get("paths") or entry.get("invalidated")
             if isinstance(paths, list):
-                total += len(paths)
+                total += sum(1 for p in paths if schemas is None or str(p).startswith("/schemas/") == schemas)
     return total
 
 
@@ -398,7 +402,9 @@ def print_report(result: dict[str, Any]) -> None:
     capacity = result["dynamodb_capacity_per_article"]
     print(f"DynamoDB capacity per article: {capacity.get('wru', 0)} WRU, {capacity.get('rru', 0)} RRU (estimated "
           f"from item sizes); logs {result['log_bytes_per_article']} bytes per article")
-    print(f"CDN invalidation paths: {result.get('invalidation_paths', 0)} (removed documents and schemas only)")
+    paths, per_deploy = result.get("invalidation_paths", 0), result.get("invalidation_paths_per_deploy", 0)
+    print(f"CDN invalidation paths: {paths} ({paths - per_deploy} for removed documents; {per_deploy} for the JSON "
+          f"Schemas, once per deploy, not priced per article)")
     cost = result["cost"]
     print(f"cost of 1M articles: {cost['usd_per_million_articles']} USD (list prices {cost['prices_date']}, us-east-1)")
     for key, value in cost["by_part"].items():
