@@ -216,6 +216,14 @@ class DynamoStoryRepository(StoryRepository):
         return stored
 
     def newest(self, *, category: str | None = None, blindspot: bool = False, limit: int = 50) -> list[StoryRecord]:
+        """The `limit` newest stories of one index partition, or of several merged (every category, both
+        blindspot sides).
+
+        Several partitions are merged newest first, each read in pages of about its share of `limit` and read on
+        only while its next story could still be among the newest: the 20 newest overall cost about 20 to 40
+        items read instead of 20 from each of 8 categories (a query's read units count every item it returns).
+        A partition read on again gets a page twice as large, so a lopsided window costs a few more requests,
+        not one per story."""
         from newsdive.classify import CATEGORIES
 
         if blindspot:
@@ -224,25 +232,44 @@ class DynamoStoryRepository(StoryRepository):
             partitions = [("by_category", "category", category)]
         else:
             partitions = [("by_category", "category", c) for c in CATEGORIES]
-        items: list[dict[str, Any]] = []
-        for index_name, attribute, value in partitions:
-            query: dict[str, Any] = {
-                "TableName": self.table, "IndexName": index_name, "KeyConditionExpression": "#a = :v",
-                "ExpressionAttributeNames": {"#a": attribute}, "ExpressionAttributeValues": {":v": _s(value)},
-                "ScanIndexForward": False,
-            }
-            found = 0
-            while found < limit:  # a page holds at most 1 MB: follow the pages up to `limit` items
-                with _translated(f"{self.table} {index_name}={value}"):
-                    response = self._ddb.query(**query, Limit=limit - found)
-                page = response.get("Items", [])
-                items.extend(page)
-                found += len(page)
-                if "LastEvaluatedKey" not in response:
-                    break
-                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        items.sort(key=lambda it: it["sort_key"]["S"], reverse=True)
-        return [story_from_item(it) for it in items[:limit]]
+        if limit <= 0:
+            return []
+        share = max(4, -(-limit // len(partitions)))
+        cursors = [_Partition(self, index_name, attribute, value) for index_name, attribute, value in partitions]
+        chosen: list[dict[str, Any]] = []
+        while len(chosen) < limit:
+            for cursor in cursors:
+                if not cursor.items and not cursor.done:
+                    cursor.read(min(limit - len(chosen), share if not cursor.pages else cursor.last_page * 2))
+            heads = [c for c in cursors if c.items]
+            if not heads:
+                break
+            newest = max(heads, key=lambda c: c.items[0]["sort_key"]["S"])  # first partition on a tie
+            chosen.append(newest.items.pop(0))
+        return [story_from_item(it) for it in chosen]
+
+
+class _Partition:
+    """One index partition read newest first, a page at a time (a page also stops at DynamoDB's 1 MB)."""
+
+    def __init__(self, repository: DynamoStoryRepository, index_name: str, attribute: str, value: str) -> None:
+        self.repository, self.items, self.done, self.pages, self.last_page = repository, [], False, 0, 0
+        self.query: dict[str, Any] = {
+            "TableName": repository.table, "IndexName": index_name, "KeyConditionExpression": "#a = :v",
+            "ExpressionAttributeNames": {"#a": attribute}, "ExpressionAttributeValues": {":v": _s(value)},
+            "ScanIndexForward": False,
+        }
+        self.label = f"{repository.table} {index_name}={value}"
+
+    def read(self, size: int) -> None:
+        with _translated(self.label):
+            response = self.repository._ddb.query(**self.query, Limit=max(1, size))
+        self.items.extend(response.get("Items", []))
+        self.pages, self.last_page = self.pages + 1, max(1, size)
+        if "LastEvaluatedKey" in response:
+            self.query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        else:
+            self.done = True
 
 
 def story_to_item(story: StoryRecord) -> dict[str, Any]:
