@@ -4,7 +4,7 @@
 kind (duplicates, reordered and split batches, processes dying after a write, visibility timeouts lapsing in
 flight, stream records delivered again) at the aggregate and publish stages, and DynamoDB/S3 throttling and 5xx
 plus duplicate deliveries everywhere. Two more runs change the order in which articles reach the aggregator: seed
-303 with faults at every stage, and a fault-free run with 3 workers per stage. Online assignment depends on that
+606 with faults at every stage, and a fault-free run with 3 workers per stage. Online assignment depends on that
 order; re-clustering in canonical order (newsdive.recluster) once the run has drained, then settling, makes the
 stories and the documents a function of the articles alone. Every run's documents must be byte-identical to the
 clean run's, each article published exactly once, and its DLQs must hold exactly the clean run's dead letters: the
@@ -26,10 +26,11 @@ RUNS = {  # name -> extra arguments
     "clean": [],
     **{f"seed-{seed}": ["--chaos", str(seed), "--chaos-rate", "0.3", "--chaos-stages", "aggregate,publish"]
        for seed in ORDER_KEPT},
-    "seed-303": ["--chaos", "303", "--chaos-rate", "0.3"],
+    "seed-606": ["--chaos", "606", "--chaos-rate", "0.3"],
     "workers-3": ["--workers", "3"],
 }
-ORDER_CHANGED = ["seed-303", "workers-3"]
+ORDER_CHANGED = ["seed-606", "workers-3"]
+REORDERING_SEED = "seed-606"  # one worker, so the same reordering every time: it changes online decisions
 FAULTY = [name for name in RUNS if name != "clean"]
 KINDS_RETRIED_BY_THE_SDK = {"throttle", "server-error"}
 KINDS_THAT_REDELIVER = {"duplicate", "reorder", "split", "visibility", "crash", "exhausted", "stream-duplicate"}
@@ -86,10 +87,14 @@ def test_a_run_that_reorders_the_articles_publishes_byte_identical_documents(run
 
 
 def test_the_reordered_runs_really_built_other_stories_before_reclustering(runs):
-    """Re-clustering had work to do: online, a reordered run built stories that differ from the clean run's."""
+    """Re-clustering had work to do: online, the seeded reordering built other stories than the clean run (how
+    many threads reorder depends on scheduling, so only the seeded run is held to it)."""
     clean, _ = runs["clean"]
     assert clean["recluster"]["articles"] == 47 and clean["recluster"]["conflicts"] == 0
-    assert any(runs[name][0]["recluster"] != clean["recluster"] for name in ORDER_CHANGED)
+    assert clean["recluster"]["moved"] == 0 and clean["recluster"]["stories_before"] == 16
+    reordered, _ = runs[REORDERING_SEED]
+    assert reordered["recluster"]["moved"] > 0
+    assert reordered["recluster"]["stories_after"] == 16
 
 
 @pytest.mark.parametrize("name", FAULTY)

@@ -73,6 +73,50 @@ def test_old_rivals_lower_the_threshold_and_recent_rivals_do_not():
     assert join_threshold(40, _scored("b", 0.3, gap=30), [], config) == 0.44  # the best itself is old
 
 
+def test_a_full_article_far_ahead_of_the_runner_up_needs_less_and_one_of_several_look_alikes_needs_more():
+    config = AssignConfig(threshold=0.44, distinct_ratio=0.4, distinct_factor=0.8, crowded_ratio=0.8,
+                          crowded_factor=1.2)
+    best = _scored("b", 0.4, gap=1)
+    alone = join_threshold(40, best, [_scored("r", 0.1, gap=1)], config)  # the runner-up has a quarter of it
+    middle = join_threshold(40, best, [_scored("r", 0.24, gap=1)], config)
+    crowded = join_threshold(40, best, [_scored("r", 0.36, gap=1), _scored("q", 0.1, gap=1)], config)
+    assert abs(alone - 0.352) < 1e-9 and middle == 0.44 and abs(crowded - 0.528) < 1e-9
+    # a headline keeps the plain threshold: a few terms make the ratio noisy
+    assert join_threshold(7, best, [_scored("r", 0.1, gap=1)], config) == config.threshold_short
+
+
+LONG_BRIDGE = (
+    "Kestrel Bay council delays the Ostrava Bridge toll vote",
+    "The Kestrel Bay council postponed its vote on the Ostrava Bridge toll plan after mayor Lidia Ferrante asked for "
+    "a new traffic study of the bridge and its 41,000 daily cars. Ferry operators welcomed the delay, hauliers "
+    "warned of queues at the harbour approach, and cyclists petitioned for a protected lane.",
+)
+
+
+def test_the_best_story_needs_less_when_nothing_else_resembles_the_article_and_more_beside_a_look_alike():
+    """Through choose_story: the same best story, once beside an unrelated story, once beside a near twin."""
+    article = term_vector(*LONG_BRIDGE)
+    config = AssignConfig(link_members=0)  # centroids only: this test is about the threshold
+    best = ("Ostrava Bridge toll vote put off", "Councillors in Kestrel Bay put off the Ostrava Bridge toll decision "
+            "until engineers finish counting traffic; the ferry operators and hauliers are waiting, and cyclists "
+            "want a lane.")
+    unrelated = ("Harbour festival approved by the council", "The council approved the summer harbour festival, "
+                 "with fireworks, food stalls and a regatta along the quay for families.")
+    twin = ("Ostrava Bridge repainting postponed", "Repainting the Ostrava Bridge in Kestrel Bay was postponed after "
+            "mayor Lidia Ferrante asked for a study of the paint; hauliers warned of queues.")
+    decisions = []
+    for rival in (unrelated, twin):
+        repo, index = MemoryStoryRepository(), MemoryCandidateIndex()
+        _store(repo, index, "best", best, T0)
+        _store(repo, index, "rival", rival, T0)
+        decisions.append(choose_story(article, T0 + timedelta(hours=1), index=index, stories=repo, config=config))
+    distinct, crowded = decisions
+    assert len(article) >= config.short_text_terms  # a full-length article
+    assert distinct.story_id == crowded.story_id == "best"
+    assert distinct.threshold == round(config.threshold * config.distinct_factor, 4)
+    assert crowded.threshold == round(config.threshold * config.crowded_factor, 4)
+
+
 def _store(repo: MemoryStoryRepository, index: MemoryCandidateIndex, story_id: str, text: tuple[str, str],
            first: datetime, last: datetime | None = None) -> None:
     centroid = term_vector(*text)

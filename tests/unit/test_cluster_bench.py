@@ -71,6 +71,21 @@ def test_a_run_on_a_small_labelled_set_prints_the_documented_json(tmp_path, caps
     assert "threshold" in uci["baseline"]
 
 
+def test_only_runs_the_named_sets(tmp_path, capsys):
+    folder = tmp_path / "uci-news-aggregator-sample"
+    folder.mkdir()
+    lines = ["ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP"]
+    lines += [f'{n},"{title}",https://o{n}.example/{n},O{n},{c},{s},o{n}.example,{1394470370000 + n}'
+              for n, (title, s, c) in enumerate(UCI_ROWS)]
+    (folder / "uci_news_aggregator_86_stories.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["--dataset", str(tmp_path), "--json", "--no-scaling", "--only", "allsides_undated"]) == 0
+    assert json.loads(capsys.readouterr().out)["datasets"] == {}
+    assert main(["--dataset", str(tmp_path), "--json", "--no-scaling", "--only", "uci"]) == 0
+    assert set(json.loads(capsys.readouterr().out)["datasets"]) == {"uci"}
+    with pytest.raises(SystemExit):
+        main(["--dataset", str(tmp_path), "--only", "nonsense"])
+
+
 def test_store_operations_per_article_stay_flat_as_stories_pile_up():
     from newsdive.bench.cluster import ops_scaling
     from newsdive.cluster.assign import AssignConfig

@@ -94,6 +94,9 @@ def _in_time_order(items: list[Item]) -> list[Item]:
     return sorted(items, key=lambda it: it.when)
 
 
+DATASET_NAMES = ("uci", "allsides_dated", "allsides_undated")
+
+
 def datasets(root: Path) -> dict[str, Callable[[], list[Item]]]:
     found: dict[str, Callable[[], list[Item]]] = {}
     if (root / UCI_FILE).is_file():
@@ -388,9 +391,12 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def evaluate(root: Path) -> dict[str, dict[str, Any]]:
+def evaluate(root: Path, only: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+    """Every labelled set found under `root` (or only the named ones)."""
     results: dict[str, dict[str, Any]] = {}
     for name, load in datasets(root).items():
+        if only and name not in only:
+            continue
         items = load()
         truth = [it.truth for it in items]
         predicted, rate = run_newsdive(items)
@@ -469,6 +475,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     ap.add_argument("--quick", action="store_true", help="scaling part at 1k/5k/10k stories instead of 1k/10k/100k")
     ap.add_argument("--no-scaling", action="store_true", help="skip the store-operations scaling part")
+    ap.add_argument("--only", action="append", default=[], metavar="NAME", choices=DATASET_NAMES,
+                    help="run only this labelled set (repeatable): " + ", ".join(DATASET_NAMES))
     args = ap.parse_args(argv)
 
     root: Path = args.dataset
@@ -476,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cluster bench: no labelled sets under {root} (expected {UCI_FILE} and/or {ALLSIDES_FILE}); "
               "nothing measured.")
         return 0
-    results = evaluate(root)
+    results = evaluate(root, args.only)
     ops = {} if args.no_scaling else ops_scaling(QUICK_SIZES if args.quick else SCALE_SIZES)
     labels = label_checks(root)
     if args.json:
