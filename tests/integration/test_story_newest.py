@@ -70,3 +70,18 @@ def test_the_newest_overall_are_merged_from_the_categories_reading_about_what_th
         assert counting.queries <= 3 * len(CATEGORIES), (limit, counting.queries)
     assert [s.story_id for s in merged.newest(category="sports", limit=3)] == ["spo-24", "spo-23", "spo-22"]
     assert merged.newest(limit=0) == []
+
+
+def test_small_candidate_stories_are_read_whole_in_one_batched_consistent_read(repository):
+    """The weakest-link scoring reads up to three candidate stories: one BatchGetItem, not one GetItem each."""
+    for n in range(3):
+        _save(repository, f"cand-{n}", "world", 500 + n)
+    counting = _Counting(repository._ddb)
+    calls = []
+    counting.batch_get_item = lambda **kw: calls.append(kw) or repository._ddb.batch_get_item(**kw)
+    found = DynamoStoryRepository(repository.table, counting).get_many(["cand-2", "cand-0", "missing", "cand-2"])
+    assert sorted(found) == ["cand-0", "cand-2"]
+    assert found["cand-2"] == repository.get("cand-2")
+    assert len(calls) == 1 and calls[0]["RequestItems"][repository.table]["ConsistentRead"] is True
+    assert len(calls[0]["RequestItems"][repository.table]["Keys"]) == 3
+    assert DynamoStoryRepository(repository.table, counting).get_many([]) == {} and len(calls) == 1

@@ -183,15 +183,17 @@ def _linked(query: Mapping[str, float], scored: list[_Scored], stories: StoryRep
             config: AssignConfig) -> list[_Scored]:
     """The best few candidates rescored by their weakest member link, where the story is small enough.
 
-    Only candidates that could reach the lowest threshold are read (one story read each, at most
-    `link_candidates`); a headline keeps the centroid (a few terms cannot overlap every member).
+    Only candidates that could reach the lowest threshold are read (at most `link_candidates`, in one batched
+    read); a headline keeps the centroid (a few terms cannot overlap every member).
     """
     scale = config.threshold / config.link_threshold
     floor = config.threshold_low / scale
     scored = sorted(scored, key=lambda c: (-round(c.score, 9), c.story_id))
+    wanted = [c.story_id for c in scored[: config.link_candidates] if c.score >= floor]
+    records = stories.get_many(wanted) if wanted else {}
     out = []
-    for n, c in enumerate(scored):
-        record = stories.get(c.story_id) if n < config.link_candidates and c.score >= floor else None
+    for c in scored:
+        record = records.get(c.story_id)
         if record is not None and 0 < len(record.members) <= config.link_members:
             similarity = scale * min(cosine(query, m.vector) for m in record.members.values())
             c = _Scored(c.story_id, similarity * recency(c.gap_hours, config), similarity, c.gap_hours, c.brief)

@@ -176,6 +176,13 @@ class DynamoStoryRepository(StoryRepository):
             ).get("Item")
         return story_from_item(item) if item else None
 
+    def get_many(self, story_ids: Sequence[str]) -> dict[str, StoryRecord]:
+        keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
+        if not keys:
+            return {}
+        return {item["story_id"]["S"]: story_from_item(item)
+                for item in _batch_get(self._ddb, self.table, keys, projection=None, consistent=True)}
+
     def get_centroids(self, story_ids: Sequence[str]) -> dict[str, tuple[dict[str, float], str | None]]:
         keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
         items = _batch_get(self._ddb, self.table, keys, projection="story_id, centroid, updated_at")
@@ -356,11 +363,17 @@ class DynamoCandidateIndex(CandidateIndex):
             self._ddb.put_item(TableName=self.table, Item={"pk": _s(f"A#{article_id}"), "story_id": _s(story_id)})
 
 
-def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
-    """BatchGetItem in chunks of 100, retrying unprocessed keys with a short backoff."""
+def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], projection: str | None, *,
+               consistent: bool = False) -> list[dict[str, Any]]:
+    """BatchGetItem in chunks of 100, retrying unprocessed keys with a short backoff (a batch answers at most
+    16 MB: whole stories beyond that come back unprocessed and are read in the next round)."""
     found: list[dict[str, Any]] = []
     for start in range(0, len(keys), 100):
-        request: dict[str, Any] = {table: {"Keys": keys[start : start + 100], "ProjectionExpression": projection}}
+        request: dict[str, Any] = {table: {"Keys": keys[start : start + 100]}}
+        if projection:
+            request[table]["ProjectionExpression"] = projection
+        if consistent:
+            request[table]["ConsistentRead"] = True
         for attempt in range(8):
             with _translated(f"{table} batch_get"):
                 response = ddb.batch_get_item(RequestItems=request)

@@ -89,6 +89,10 @@ class MemoryStoryRepository(StoryRepository):
         self.ops["read"] += 1
         return self.stories.get(story_id)
 
+    def get_many(self, story_ids: Sequence[str]) -> dict[str, StoryRecord]:
+        self.ops["read"] += 1
+        return {s: self.stories[s] for s in dict.fromkeys(story_ids) if s in self.stories}
+
     def get_centroids(self, story_ids: Sequence[str]) -> dict[str, tuple[dict[str, float], str | None]]:
         self.ops["read"] += 1
         out = {}

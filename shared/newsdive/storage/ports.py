@@ -87,6 +87,11 @@ class StoryRepository(ABC):
     @abstractmethod
     def get(self, story_id: str) -> StoryRecord | None: ...
 
+    def get_many(self, story_ids: Sequence[str]) -> dict[str, StoryRecord]:
+        """Each existing story, whole (one batched, strongly consistent read in the DynamoDB adapter)."""
+        found = {story_id: self.get(story_id) for story_id in dict.fromkeys(story_ids)}
+        return {story_id: story for story_id, story in found.items() if story is not None}
+
     @abstractmethod
     def get_centroids(self, story_ids: Sequence[str]) -> dict[str, tuple[dict[str, float], str | None]]:
         """Centroid and last update time (ISO) of each existing story: the cheap read for candidate scoring."""
