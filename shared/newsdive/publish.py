@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from newsdive.classify import CATEGORIES
 from newsdive.cluster.assign import AssignConfig, lookup_keys, time_factor
-from newsdive.cluster.features import cosine
+from newsdive.cluster.features import cosine, top_terms
 from newsdive.documents import DeepDive, json_schemas
 from newsdive.errors import NotFoundError
 from newsdive.render import deep_dive, deep_dive_path, index_pages, newest_first, rss_feed, sitemap, to_json
@@ -23,6 +23,7 @@ XML_TYPE = "application/xml; charset=utf-8"
 INDEX_DEPTH = 200  # stories kept in each index feed (and in the sitemap)
 RELATED_MIN, RELATED_MAX = 3, 6
 RELATED_POOL = 20  # newest stories of the category and overall that compete with the index's candidates
+RELATED_LOOKUP = 100  # candidate ids from the inverted index whose briefs are read (one BatchGetItem)
 EXACT_INVALIDATION_PATHS = 20  # beyond this, one wildcard per top-level folder
 INDEX_MAX_AGE = 60  # seconds the CDN and browsers keep index feeds, RSS feeds and the sitemap (never invalidated)
 REMOVED = "removed"  # a report's digest for a key that was deleted, not written
@@ -89,8 +90,9 @@ def published_all(stories: Sequence[StoryRecord]) -> list[StoryRecord]:
 def related_stories(story: StoryRecord, deps: Publisher) -> list[StoryRecord]:
     """3 to 6 other stories, by content similarity and recency.
 
-    Candidates: the stories the inverted index returns for this story's strongest terms (its 72-hour window),
-    plus the 20 newest stories of its category and overall. Similarity = cosine of the centroids x the time decay
+    Candidates: the stories the inverted index returns for this story's strongest terms (its 72-hour window) that
+    are live and still have one of those terms among their own strongest, plus the 20 newest stories of its
+    category and overall. Similarity = cosine of the centroids x the time decay
     of story assignment; a candidate at 0.05 or more is related, ranked by similarity (+0.05 for the same
     category). When fewer than 3 are, the newest stories of the same category, then overall, fill up. Never the
     story itself, never an empty story.
@@ -100,7 +102,13 @@ def related_stories(story: StoryRecord, deps: Publisher) -> list[StoryRecord]:
     if when is not None and story.centroid:
         postings = deps.index.lookup(lookup_keys(story.centroid, when, deps.config))
         ids = sorted({s for ids in postings.values() for s in ids} - {story.story_id})
-        pool.update(deps.stories.get_centroids(ids[:50]))
+        ours = set(top_terms(story.centroid, deps.config.lookup_terms))
+        for other_id, brief in deps.stories.get_briefs(ids[:RELATED_LOOKUP]).items():
+            # Postings keep every id a story was ever posted under, which depends on the order articles came in;
+            # a candidate counts only if it is live and its current strongest terms share one of ours, so two
+            # runs that end with the same stories choose the same related stories.
+            if not brief.merged_into and ours & set(top_terms(brief.centroid, deps.config.post_terms)):
+                pool[other_id] = (brief.centroid, brief.updated_at)
     newest_same = deps.stories.newest(category=story.category, limit=RELATED_POOL)
     newest_all = deps.stories.newest(limit=RELATED_POOL)
     records = {s.story_id: s for s in (*newest_same, *newest_all) if s.story_id != story.story_id and s.members}

@@ -128,6 +128,24 @@ def test_a_story_state_already_rendered_is_not_rendered_again_unless_asked(world
     assert not publish(story, deps, rerender=True).current and calls == [1, 1]
 
 
+def test_related_stories_ignore_what_the_postings_remember_from_another_history(world):
+    """Postings keep every id a story was ever posted under. A story merged away (a redirect) or one whose current
+    terms no longer match is not related, so runs that end with the same stories relate the same ones."""
+    from newsdive.cluster.assign import AssignConfig, lookup_keys
+    from newsdive.publish import related_stories
+
+    stories, index, story_id = world
+    deps = Publisher(stories=stories, index=index, public=MemoryObjectStore())
+    story = stories.get(story_id)
+    before = [r.story_id for r in related_stories(story, deps)]
+    twin = story.model_copy(update={"story_id": "merged-away", "merged_into": story_id})  # same centroid
+    stories.save(twin, expected_version=None)
+    index.post(lookup_keys(story.centroid, story.updated_at, AssignConfig()), "merged-away", ttl_seconds=86400,
+               now=story.updated_at.timestamp())
+    assert [r.story_id for r in related_stories(story, deps)] == before
+    assert "merged-away" not in before
+
+
 def test_index_pages_are_newest_first_paginated_and_valid(world):
     stories, _, _ = world
     pages = index_pages("latest", stories.newest(limit=50), page_size=2)
