@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from newsdive.classify import CATEGORIES
 from newsdive.cluster.assign import AssignConfig, lookup_keys, time_factor
@@ -23,7 +24,7 @@ XML_TYPE = "application/xml; charset=utf-8"
 INDEX_DEPTH = 200  # stories kept in each index feed (and in the sitemap)
 RELATED_MIN, RELATED_MAX = 3, 6
 RELATED_POOL = 20  # newest stories of the category and overall that compete with the index's candidates
-RELATED_LOOKUP = 100  # candidate ids from the inverted index whose briefs are read (one BatchGetItem)
+RELATED_LOOKUP = 300  # candidate ids from the inverted index whose briefs are read (one BatchGetItem)
 EXACT_INVALIDATION_PATHS = 20  # beyond this, one wildcard per top-level folder
 INDEX_MAX_AGE = 60  # seconds the CDN and browsers keep index feeds, RSS feeds and the sitemap (never invalidated)
 REMOVED = "removed"  # a report's digest for a key that was deleted, not written
@@ -101,13 +102,20 @@ def related_stories(story: StoryRecord, deps: Publisher) -> list[StoryRecord]:
     pool: dict[str, tuple[dict[str, float], str | None]] = {}
     if when is not None and story.centroid:
         postings = deps.index.lookup(lookup_keys(story.centroid, when, deps.config))
-        ids = sorted({s for ids in postings.values() for s in ids} - {story.story_id})
-        ours = set(top_terms(story.centroid, deps.config.lookup_terms))
+        matched: dict[str, set[str]] = {}
+        for key, story_ids in postings.items():
+            for other_id in story_ids:
+                matched.setdefault(other_id, set()).add(key)
+        ids = sorted(set(matched) - {story.story_id})
         for other_id, brief in deps.stories.get_briefs(ids[:RELATED_LOOKUP]).items():
-            # Postings keep every id a story was ever posted under, which depends on the order articles came in;
-            # a candidate counts only if it is live and its current strongest terms share one of ours, so two
-            # runs that end with the same stories choose the same related stories.
-            if not brief.merged_into and ours & set(top_terms(brief.centroid, deps.config.post_terms)):
+            # Postings keep every id a story was ever posted under, which depends on the order articles came in.
+            # A candidate counts only if it is live and one of the keys it was found under is one of its current
+            # strongest terms on a day it spans (what `post_current_terms` posts), so two runs that end with the
+            # same stories choose the same related stories once settled.
+            terms = set(top_terms(brief.centroid, deps.config.post_terms))
+            days = story_days(brief.published_at, brief.updated_at)
+            if not brief.merged_into and any(k.split("#", 1)[0] in days and k.split("#", 1)[1] in terms
+                                             for k in matched[other_id]):
                 pool[other_id] = (brief.centroid, brief.updated_at)
     newest_same = deps.stories.newest(category=story.category, limit=RELATED_POOL)
     newest_all = deps.stories.newest(limit=RELATED_POOL)
@@ -132,6 +140,36 @@ def related_stories(story: StoryRecord, deps: Publisher) -> list[StoryRecord]:
             out.append(other)
             have.add(other.story_id)
     return out
+
+
+def story_days(first: str | None, last: str | None) -> set[str]:
+    """The UTC days (YYYY-MM-DD) from a story's first to its last member time."""
+    if not first and not last:
+        return set()
+    start = datetime.fromisoformat(first or last).astimezone(UTC).date()  # type: ignore[arg-type]
+    end = datetime.fromisoformat(last or first).astimezone(UTC).date()  # type: ignore[arg-type]
+    return {(start + timedelta(days=n)).isoformat() for n in range(max(0, (end - start).days) + 1)}
+
+
+def post_current_terms(story: StoryRecord, deps: Publisher) -> None:
+    """Post a live story in the inverted index under its current strongest terms on every day it spans.
+
+    The aggregator posts a story under its strongest terms of the moment on the day of the member that joined,
+    so which keys list it depends on the order articles came in. The settle posts every story of its window
+    this way before rendering, so the related-story lookup finds the same stories whatever that order was."""
+    if not is_live_story(story) or not story.centroid:
+        return
+    days = story_days(story.published_at.isoformat() if story.published_at else None,
+                      story.updated_at.isoformat() if story.updated_at else None)
+    terms = top_terms(story.centroid, deps.config.post_terms)
+    keys = [f"{day}#{term}" for day in sorted(days) for term in terms]
+    if keys:
+        now = (story.updated_at or datetime.now(UTC)).timestamp()
+        deps.index.post(keys, story.story_id, ttl_seconds=deps.config.posting_ttl_days * 86400, now=now)
+
+
+def is_live_story(story: StoryRecord) -> bool:
+    return bool(story.members) and not story.merged_into
 
 
 def _previous(deps: Publisher, story_id: str) -> DeepDive | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from newsdive.classify import CATEGORIES
-from newsdive.publish import INDEX_DEPTH, Publisher, publish, publish_index
+from newsdive.publish import INDEX_DEPTH, Publisher, post_current_terms, publish, publish_index
 from newsdive.render import deep_dive_path
 from newsdive.scheduled import detail_depth, is_scheduled
 from newsdive.story import StoryRecord
@@ -34,6 +34,8 @@ def settle(deps: Publisher, *, depth: int = INDEX_DEPTH) -> SettleReport:
     deep dives that no story is published under any more (ids that moved while events were still arriving)."""
     report = SettleReport()
     stories = deps.stories.newest(limit=depth)
+    for story in stories:  # first every story where the related-story lookup looks (see post_current_terms)
+        post_current_terms(story, deps)
     for story in stories:
         if is_live(story):
             report.written += publish(story, deps, rerender=True).written

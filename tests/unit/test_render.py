@@ -424,3 +424,23 @@ def test_a_memoised_card_is_the_fresh_card_and_a_changed_story_gets_a_new_one(wo
     assert card(story) == _card(story)
     renamed = story.model_copy(update={"title": "Kestrel Bay bridge vote put off again"})
     assert card(renamed).title == "Kestrel Bay bridge vote put off again"
+
+
+def test_the_settle_posts_each_story_under_its_current_terms_on_every_day_it_spans(world):
+    from newsdive.cluster.assign import AssignConfig
+    from newsdive.cluster.features import top_terms
+    from newsdive.publish import post_current_terms, story_days
+
+    stories, index, story_id = world
+    deps = Publisher(stories=stories, index=MemoryCandidateIndex(), public=MemoryObjectStore())
+    story = stories.get(story_id)
+    days = story_days(story.published_at.isoformat(), story.updated_at.isoformat())
+    assert days == {story.published_at.date().isoformat(), story.updated_at.date().isoformat()}
+    assert story_days("2026-11-01T23:00:00+00:00", "2026-11-03T01:00:00-02:00") == {
+        "2026-11-01", "2026-11-02", "2026-11-03"}
+    post_current_terms(story, deps)
+    keys = [f"{d}#{t}" for d in sorted(days) for t in top_terms(story.centroid, AssignConfig().post_terms)]
+    found = deps.index.lookup(keys)
+    assert set(found) == set(keys) and all(ids == {story_id} for ids in found.values())
+    post_current_terms(story.model_copy(update={"story_id": "gone", "merged_into": story_id}), deps)
+    assert all("gone" not in ids for ids in deps.index.lookup(keys).values())
