@@ -157,7 +157,7 @@ def post_current_terms(story: StoryRecord, deps: Publisher) -> None:
     The aggregator posts a story under its strongest terms of the moment on the day of the member that joined,
     so which keys list it depends on the order articles came in. The settle posts every story of its window
     this way before rendering, so the related-story lookup finds the same stories whatever that order was."""
-    if not is_live_story(story) or not story.centroid:
+    if not is_live(story) or not story.centroid:
         return
     days = story_days(story.published_at.isoformat() if story.published_at else None,
                       story.updated_at.isoformat() if story.updated_at else None)
@@ -168,7 +168,8 @@ def post_current_terms(story: StoryRecord, deps: Publisher) -> None:
         deps.index.post(keys, story.story_id, ttl_seconds=deps.config.posting_ttl_days * 86400, now=now)
 
 
-def is_live_story(story: StoryRecord) -> bool:
+def is_live(story: StoryRecord) -> bool:
+    """A story that is published: it has members and was not merged into another one."""
     return bool(story.members) and not story.merged_into
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from newsdive.classify import CATEGORIES
-from newsdive.publish import INDEX_DEPTH, Publisher, post_current_terms, publish, publish_index
+from newsdive.publish import INDEX_DEPTH, Publisher, is_live, post_current_terms, publish, publish_index
 from newsdive.render import deep_dive_path
 from newsdive.scheduled import detail_depth, is_scheduled
 from newsdive.story import StoryRecord
@@ -48,11 +48,6 @@ def settle(deps: Publisher, *, depth: int = INDEX_DEPTH) -> SettleReport:
                 deps.public.delete(key)
                 report.removed.append(key)
     return report
-
-
-def is_live(story: StoryRecord) -> bool:
-    """A story that is published: it has members and was not merged into another one."""
-    return bool(story.members) and not getattr(story, "merged_into", None)
 
 
 def retire_moved(current: StoryRecord, seen: list[StoryRecord], deps: Publisher) -> list[str]:
