@@ -91,9 +91,9 @@ def published_all(stories: Sequence[StoryRecord]) -> list[StoryRecord]:
 def related_stories(story: StoryRecord, deps: Publisher) -> list[StoryRecord]:
     """3 to 6 other stories, by content similarity and recency.
 
-    Candidates: the stories the inverted index returns for this story's strongest terms (its 72-hour window) that
-    are live and still have one of those terms among their own strongest, plus the 20 newest stories of its
-    category and overall. Similarity = cosine of the centroids x the time decay
+    Candidates: the live stories the inverted index returns for this story's strongest terms (its 72-hour
+    window) under a key that is one of their own current strongest terms on a day they span, plus the 20 newest
+    stories of its category and overall. Similarity = cosine of the centroids x the time decay
     of story assignment; a candidate at 0.05 or more is related, ranked by similarity (+0.05 for the same
     category). When fewer than 3 are, the newest stories of the same category, then overall, fill up. Never the
     story itself, never an empty story.
