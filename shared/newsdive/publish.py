@@ -142,13 +142,13 @@ def related_stories(story: StoryRecord, deps: Publisher) -> list[StoryRecord]:
     return out
 
 
-def story_days(first: str | None, last: str | None) -> set[str]:
-    """The UTC days (YYYY-MM-DD) from a story's first to its last member time."""
-    if not first and not last:
+def story_days(first: datetime | str | None, last: datetime | str | None) -> set[str]:
+    """The index's day keys (UTC, see `day_key`) from a story's first to its last member time."""
+    start, end = (datetime.fromisoformat(t) if isinstance(t, str) else t for t in (first or last, last or first))
+    if start is None or end is None:
         return set()
-    start = datetime.fromisoformat(first or last).astimezone(UTC).date()  # type: ignore[arg-type]
-    end = datetime.fromisoformat(last or first).astimezone(UTC).date()  # type: ignore[arg-type]
-    return {(start + timedelta(days=n)).isoformat() for n in range(max(0, (end - start).days) + 1)}
+    start_day, end_day = start.astimezone(UTC).date(), end.astimezone(UTC).date()
+    return {(start_day + timedelta(days=n)).isoformat() for n in range(max(0, (end_day - start_day).days) + 1)}
 
 
 def post_current_terms(story: StoryRecord, deps: Publisher) -> None:
@@ -159,8 +159,7 @@ def post_current_terms(story: StoryRecord, deps: Publisher) -> None:
     this way before rendering, so the related-story lookup finds the same stories whatever that order was."""
     if not is_live(story) or not story.centroid:
         return
-    days = story_days(story.published_at.isoformat() if story.published_at else None,
-                      story.updated_at.isoformat() if story.updated_at else None)
+    days = story_days(story.published_at, story.updated_at)
     terms = top_terms(story.centroid, deps.config.post_terms)
     keys = [f"{day}#{term}" for day in sorted(days) for term in terms]
     if keys:

@@ -239,3 +239,20 @@ def test_member_links_cost_one_batched_story_read_and_a_headline_none():
     before = repo.ops["read"] + index.ops["read"]
     choose_story(term_vector(PORT[1][0], ""), T0, index=index, stories=repo, config=config)
     assert repo.ops["read"] + index.ops["read"] - before == 2
+
+
+def test_index_day_keys_are_utc_whatever_offset_the_outlet_dates_with():
+    """Just after midnight in Karachi is still the previous day in UTC: posting, lookup and the related-story
+    filter (`publish.story_days`) must all name the same day, or a story is missed until the settle re-posts it."""
+    from datetime import timezone
+
+    from newsdive.cluster.assign import lookup_keys, posting_keys
+    from newsdive.publish import story_days
+
+    karachi = datetime(2026, 3, 2, 0, 30, tzinfo=timezone(timedelta(hours=5)))  # 2026-03-01 19:30 UTC
+    config = AssignConfig()
+    vector = {"quake": 0.8, "karachi": 0.6}
+    assert posting_keys(vector, karachi, config) == ["2026-03-01#quake", "2026-03-01#karachi"]
+    assert "2026-03-01#quake" in lookup_keys(vector, karachi.astimezone(UTC), config)
+    assert story_days(karachi, karachi) == {"2026-03-01"} == story_days(karachi.isoformat(), None)
+    assert story_days(None, None) == set()

@@ -329,7 +329,7 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
     """
     from newsdive.aggregate import Aggregator, assign
     from newsdive.article import Article, SourceRef, url_id
-    from newsdive.cluster.assign import AssignConfig
+    from newsdive.cluster.assign import AssignConfig, posting_keys
     from newsdive.cluster.features import normalise
     from newsdive.sources import Bias
     from newsdive.storage.memory import MemoryCandidateIndex, MemoryStoryRepository
@@ -360,9 +360,7 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
             repo.stories[story_id] = StoryRecord.model_construct(
                 story_id=story_id, version=1, members={member.article_id: member}, centroid=centroid,
                 published_at=when, updated_at=when, merged_into=None)
-            day = when.strftime("%Y-%m-%d")
-            index.post([f"{day}#{w}" for w in words[: config.post_terms]], story_id, ttl_seconds=86400,
-                       now=when.timestamp())
+            index.post(posting_keys(centroid, when, config), story_id, ttl_seconds=86400, now=when.timestamp())
             stored.append((words, when))
         stories = _Counting(repo, {"get": ("read", _one), "get_briefs": ("read", _batched),
                                    "save": ("write", _one)})

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from newsdive.cluster.features import SHORT_TEXT_TERMS, cosine, normalise, top_terms
 from newsdive.storage.ports import POSTINGS_CAP, CandidateIndex, StoryBrief, StoryRepository
@@ -69,8 +69,9 @@ class Decision:
     merge: str | None = None  # another story the article shows to be the same event as `story_id`
 
 
-def day_bucket(when: datetime) -> str:
-    return when.astimezone().strftime("%Y-%m-%d") if when.tzinfo is None else when.strftime("%Y-%m-%d")
+def day_key(when: datetime) -> str:
+    """The UTC day of an instant, as the index keys spell it (an outlet's own offset must not move a posting)."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d")
 
 
 def lookup_keys(vector: Mapping[str, float], when: datetime, config: AssignConfig) -> list[str]:
@@ -79,7 +80,7 @@ def lookup_keys(vector: Mapping[str, float], when: datetime, config: AssignConfi
     days = []
     day = first
     while day <= when + timedelta(days=1):
-        days.append(day.strftime("%Y-%m-%d"))
+        days.append(day_key(day))
         day += timedelta(days=1)
     terms = list(top_terms(vector, config.lookup_terms))
     return [f"{d}#{t}" for d in sorted(set(days)) for t in terms]
@@ -87,7 +88,7 @@ def lookup_keys(vector: Mapping[str, float], when: datetime, config: AssignConfi
 
 def posting_keys(centroid: Mapping[str, float], when: datetime, config: AssignConfig) -> list[str]:
     """Keys a story is posted under after a member joins: its strongest terms on the member's day."""
-    return [f"{when.strftime('%Y-%m-%d')}#{t}" for t in top_terms(centroid, config.post_terms)]
+    return [f"{day_key(when)}#{t}" for t in top_terms(centroid, config.post_terms)]
 
 
 def time_factor(when: datetime, story_updated: str | None, window_hours: int) -> float:
