@@ -63,7 +63,8 @@ def test_a_run_on_a_small_labelled_set_prints_the_documented_json(tmp_path, caps
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"datasets", "ops_per_article", "labels"}
     uci = out["datasets"]["uci"]
-    assert set(uci) == {"articles", "true_clusters", "newsdive", "baseline"}
+    assert set(uci) == {"articles", "true_clusters", "order", "newsdive", "baseline"}
+    assert uci["order"] == {"interleave": 0.0, "seed": 0}
     assert uci["newsdive"]["bcubed_f1"] == 1.0 and uci["newsdive"]["clusters"] == 2
     for system in ("newsdive", "baseline"):
         assert {"bcubed_precision", "bcubed_recall", "bcubed_f1", "pairwise_f1", "ari", "clusters",
@@ -99,3 +100,48 @@ def test_store_operations_per_article_stay_flat_as_stories_pile_up():
         # the strongest terms x the window's 5 days, the briefs, the stories read
         reads = 5 * config.lookup_terms + config.max_candidates + config.link_candidates + 2
         assert cost["items_read"] <= reads, size
+
+
+def _items(rows):
+    from datetime import UTC, datetime
+
+    from newsdive.bench.cluster import Item
+
+    return [Item(key=f"k{n}", truth=story, title="", body="", url="", outlet="",
+                 when=datetime(2021, 1, day, tzinfo=UTC)) for n, (story, day) in enumerate(rows)]
+
+
+def test_equal_time_articles_keep_the_files_order_unless_interleaved():
+    from newsdive.bench.cluster import _in_time_order
+
+    # the file lists each story's articles together; day 2 comes first in the file but is newer
+    rows = [("z", 2), ("z", 2)] + [(story, 1) for story in "abcdefgh" for _ in range(3)]
+    items = _items(rows)
+    kept = _in_time_order(items)
+    assert [it.key for it in kept] == [f"k{n}" for n in range(2, 26)] + ["k0", "k1"]
+
+    mixed = _in_time_order(items, interleave=4, seed=1)
+    assert sorted(it.key for it in mixed) == sorted(it.key for it in items)
+    assert [it.when.day for it in mixed] == sorted(it.when.day for it in mixed)  # time order holds
+    stories = [it.truth for it in mixed if it.when.day == 1]
+    runs = sum(1 for a, b in zip(stories, stories[1:], strict=False) if a != b)
+    assert runs > len(set(stories)) - 1  # some story's articles no longer arrive together
+    # a story moves at most N stories back: "a" (the first story) never comes after "h"'s first article
+    assert max(n for n, s in enumerate(stories) if s == "a") < min(n for n, s in enumerate(stories) if s == "h")
+    assert [it.key for it in _in_time_order(items, interleave=4, seed=1)] == [it.key for it in mixed]  # seeded
+    assert [it.key for it in _in_time_order(items, interleave=4, seed=2)] != [it.key for it in mixed]
+
+
+def test_interleave_is_reported_with_the_figures(tmp_path, capsys):
+    folder = tmp_path / "uci-news-aggregator-sample"
+    folder.mkdir()
+    lines = ["ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP"]
+    lines += [f'{n},"{title}",https://o{n}.example/{n},O{n},{c},{s},o{n}.example,1394470370000'
+              for n, (title, s, c) in enumerate(UCI_ROWS)]
+    (folder / "uci_news_aggregator_86_stories.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["--dataset", str(tmp_path), "--no-scaling", "--interleave", "2", "--seed", "3"]) == 0
+    assert "interleaved across up to 2 stories (seed 3)" in capsys.readouterr().out
+    assert main(["--dataset", str(tmp_path), "--no-scaling", "--json", "--interleave", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["datasets"]["uci"]["order"] == {"interleave": 2.0, "seed": 0}
+    with pytest.raises(SystemExit):
+        main(["--dataset", str(tmp_path), "--interleave", "-1"])

@@ -64,7 +64,7 @@ class Item:
 # ---------------------------------------------------------------------------------------------------- datasets
 
 
-def load_uci(root: Path) -> list[Item]:
+def load_uci(root: Path, *, interleave: float = 0.0, seed: int = 0) -> list[Item]:
     items = []
     with (root / UCI_FILE).open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
@@ -73,10 +73,10 @@ def load_uci(root: Path) -> list[Item]:
                 outlet=row["PUBLISHER"] or row["HOSTNAME"], category=row["CATEGORY"],
                 when=datetime.fromtimestamp(int(row["TIMESTAMP"]) / 1000, tz=UTC),
             ))
-    return _in_time_order(items)
+    return _in_time_order(items, interleave, seed)
 
 
-def load_allsides(root: Path, *, dated: bool) -> list[Item]:
+def load_allsides(root: Path, *, dated: bool, interleave: float = 0.0, seed: int = 0) -> list[Item]:
     items = []
     with (root / ALLSIDES_FILE).open(encoding="utf-8", newline="") as fh:
         for n, row in enumerate(csv.DictReader(fh)):
@@ -86,24 +86,42 @@ def load_allsides(root: Path, *, dated: bool) -> list[Item]:
                 url=row["url"], outlet=row["source"], when=when,
                 rating=_ALLSIDES_RATING.get(row["allsides_rating"].strip().lower(), "unrated"),
             ))
-    return _in_time_order(items)
+    return _in_time_order(items, interleave, seed)
 
 
-def _in_time_order(items: list[Item]) -> list[Item]:
-    """Oldest first; the file's order among equal times (a stable sort)."""
-    return sorted(items, key=lambda it: it.when)
+def _in_time_order(items: list[Item], interleave: float = 0.0, seed: int = 0) -> list[Item]:
+    """Oldest first; among equal times the file's order (a stable sort), which keeps a story's articles together.
+
+    With `interleave` N, articles of equal time are mixed instead: each moves back by a random offset of up to N
+    stories (seeded), so neighbouring stories' articles arrive interleaved, as on a live stream. Both labelled files
+    list a story's articles together, and on the undated set every article has the same time, so the file's order
+    tells the assignment which articles arrive together (see the README's *Story assignment*).
+    """
+    if interleave <= 0:
+        return sorted(items, key=lambda it: it.when)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible order, not crypto
+    rank: dict[tuple[datetime, str], int] = {}
+    stories_at: Counter[datetime] = Counter()
+    keys = []
+    for it in items:
+        if (it.when, it.truth) not in rank:
+            rank[(it.when, it.truth)] = stories_at[it.when]
+            stories_at[it.when] += 1
+        keys.append(rank[(it.when, it.truth)] + rng.uniform(0, interleave))
+    order = sorted(range(len(items)), key=lambda n: (items[n].when, keys[n]))
+    return [items[n] for n in order]
 
 
 DATASET_NAMES = ("uci", "allsides_dated", "allsides_undated")
 
 
-def datasets(root: Path) -> dict[str, Callable[[], list[Item]]]:
+def datasets(root: Path, *, interleave: float = 0.0, seed: int = 0) -> dict[str, Callable[[], list[Item]]]:
     found: dict[str, Callable[[], list[Item]]] = {}
     if (root / UCI_FILE).is_file():
-        found["uci"] = lambda: load_uci(root)
+        found["uci"] = lambda: load_uci(root, interleave=interleave, seed=seed)
     if (root / ALLSIDES_FILE).is_file():
-        found["allsides_dated"] = lambda: load_allsides(root, dated=True)
-        found["allsides_undated"] = lambda: load_allsides(root, dated=False)
+        found["allsides_dated"] = lambda: load_allsides(root, dated=True, interleave=interleave, seed=seed)
+        found["allsides_undated"] = lambda: load_allsides(root, dated=False, interleave=interleave, seed=seed)
     return found
 
 
@@ -389,10 +407,11 @@ def ops_scaling(sizes: Iterable[int], *, probes: int = 200, seed: int = 7) -> di
 # ---------------------------------------------------------------------------------------------------- main
 
 
-def evaluate(root: Path, only: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
-    """Every labelled set found under `root` (or only the named ones)."""
+def evaluate(root: Path, only: Sequence[str] = (), *, interleave: float = 0.0,
+             seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Every labelled set found under `root` (or only the named ones), equal-time articles interleaved if asked."""
     results: dict[str, dict[str, Any]] = {}
-    for name, load in datasets(root).items():
+    for name, load in datasets(root, interleave=interleave, seed=seed).items():
         if only and name not in only:
             continue
         items = load()
@@ -401,6 +420,7 @@ def evaluate(root: Path, only: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
         results[name] = {
             "articles": len(items),
             "true_clusters": len(set(truth)),
+            "order": {"interleave": interleave, "seed": seed},
             "newsdive": {**scores(truth, predicted), "articles_per_second": round(rate, 1)},
             "baseline": run_baseline(items),
         }
@@ -444,9 +464,14 @@ def label_checks(root: Path) -> dict[str, Any]:
 
 
 def _table(results: dict[str, dict[str, Any]], ops: dict[str, dict[str, float]]) -> str:
+    lines = []
+    orders = {(r["order"]["interleave"], r["order"]["seed"]) for r in results.values()}
+    if any(n > 0 for n, _ in orders):
+        n, seed = orders.pop()
+        lines.append(f"order: articles of equal time interleaved across up to {n:g} stories (seed {seed})\n")
     head = (f"{'dataset':18} {'system':9} {'B3-P':>6} {'B3-R':>6} {'B3-F1':>6} {'pairF1':>6} {'ARI':>6} "
             f"{'clusters':>8} {'true':>5} {'art/s':>7}  note")
-    lines = [head, "-" * len(head)]
+    lines += [head, "-" * len(head)]
     for name, res in results.items():
         for system in ("newsdive", "baseline"):
             f = res[system]
@@ -473,6 +498,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     ap.add_argument("--quick", action="store_true", help="scaling part at 1k/5k/10k stories instead of 1k/10k/100k")
     ap.add_argument("--no-scaling", action="store_true", help="skip the store-operations scaling part")
+    ap.add_argument("--interleave", type=float, default=0.0, metavar="N",
+                    help="mix articles of equal time: each moves back by a random offset of up to N stories "
+                         "(default 0: the files' order, a story's articles together); shows how much the undated "
+                         "figure owes to that order")
+    ap.add_argument("--seed", type=int, default=0, help="random seed of --interleave (default 0)")
     ap.add_argument("--only", action="append", default=[], metavar="NAME", choices=DATASET_NAMES,
                     help="run only this labelled set (repeatable): " + ", ".join(DATASET_NAMES))
     args = ap.parse_args(argv)
@@ -482,7 +512,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cluster bench: no labelled sets under {root} (expected {UCI_FILE} and/or {ALLSIDES_FILE}); "
               "nothing measured.")
         return 0
-    results = evaluate(root, args.only)
+    if args.interleave < 0:
+        ap.error("--interleave must be 0 or more")
+    results = evaluate(root, args.only, interleave=args.interleave, seed=args.seed)
     ops = {} if args.no_scaling else ops_scaling(QUICK_SIZES if args.quick else SCALE_SIZES)
     labels = label_checks(root)
     if args.json:
