@@ -51,14 +51,18 @@ UCI_ROWS = [
 ]
 
 
-def test_a_run_on_a_small_labelled_set_prints_the_documented_json(tmp_path, capsys):
-    folder = tmp_path / "uci-news-aggregator-sample"
+def _write_uci(root, *, step_ms: int) -> None:
+    """UCI_ROWS in the UCI file's layout, one outlet each, `step_ms` apart."""
+    folder = root / "uci-news-aggregator-sample"
     folder.mkdir()
     lines = ["ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP"]
-    for n, (title, story, category) in enumerate(UCI_ROWS):
-        lines.append(f'{n},"{title}",https://outlet{n}.example/{n},Outlet {n},{category},{story},'
-                     f"outlet{n}.example,{1394470370000 + n * 60_000}")
+    lines += [f'{n},"{title}",https://outlet{n}.example/{n},Outlet {n},{category},{story},outlet{n}.example,'
+              f"{1394470370000 + n * step_ms}" for n, (title, story, category) in enumerate(UCI_ROWS)]
     (folder / "uci_news_aggregator_86_stories.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_run_on_a_small_labelled_set_prints_the_documented_json(tmp_path, capsys):
+    _write_uci(tmp_path, step_ms=60_000)
     assert main(["--dataset", str(tmp_path), "--json", "--no-scaling"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"datasets", "ops_per_article", "labels"}
@@ -73,12 +77,7 @@ def test_a_run_on_a_small_labelled_set_prints_the_documented_json(tmp_path, caps
 
 
 def test_only_runs_the_named_sets(tmp_path, capsys):
-    folder = tmp_path / "uci-news-aggregator-sample"
-    folder.mkdir()
-    lines = ["ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP"]
-    lines += [f'{n},"{title}",https://o{n}.example/{n},O{n},{c},{s},o{n}.example,{1394470370000 + n}'
-              for n, (title, s, c) in enumerate(UCI_ROWS)]
-    (folder / "uci_news_aggregator_86_stories.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_uci(tmp_path, step_ms=1)
     assert main(["--dataset", str(tmp_path), "--json", "--no-scaling", "--only", "allsides_undated"]) == 0
     assert json.loads(capsys.readouterr().out)["datasets"] == {}
     assert main(["--dataset", str(tmp_path), "--json", "--no-scaling", "--only", "uci"]) == 0
@@ -133,12 +132,7 @@ def test_equal_time_articles_keep_the_files_order_unless_interleaved():
 
 
 def test_interleave_is_reported_with_the_figures(tmp_path, capsys):
-    folder = tmp_path / "uci-news-aggregator-sample"
-    folder.mkdir()
-    lines = ["ID,TITLE,URL,PUBLISHER,CATEGORY,STORY,HOSTNAME,TIMESTAMP"]
-    lines += [f'{n},"{title}",https://o{n}.example/{n},O{n},{c},{s},o{n}.example,1394470370000'
-              for n, (title, s, c) in enumerate(UCI_ROWS)]
-    (folder / "uci_news_aggregator_86_stories.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_uci(tmp_path, step_ms=0)  # one time for all: what --interleave mixes
     assert main(["--dataset", str(tmp_path), "--no-scaling", "--interleave", "2", "--seed", "3"]) == 0
     assert "interleaved across up to 2 stories (seed 3)" in capsys.readouterr().out
     assert main(["--dataset", str(tmp_path), "--no-scaling", "--json", "--interleave", "2"]) == 0
