@@ -253,6 +253,6 @@ def test_index_day_keys_are_utc_whatever_offset_the_outlet_dates_with():
     config = AssignConfig()
     vector = {"quake": 0.8, "karachi": 0.6}
     assert posting_keys(vector, karachi, config) == ["2026-03-01#quake", "2026-03-01#karachi"]
-    assert "2026-03-01#quake" in lookup_keys(vector, karachi.astimezone(UTC), config)
+    assert "2026-03-01#quake" in lookup_keys(vector, karachi, config)
     assert story_days(karachi, karachi) == {"2026-03-01"} == story_days(karachi.isoformat(), None)
     assert story_days(None, None) == set()

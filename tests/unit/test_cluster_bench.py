@@ -125,7 +125,7 @@ def test_equal_time_articles_keep_the_files_order_unless_interleaved():
     stories = [it.truth for it in mixed if it.when.day == 1]
     runs = sum(1 for a, b in zip(stories, stories[1:], strict=False) if a != b)
     assert runs > len(set(stories)) - 1  # some story's articles no longer arrive together
-    # a story moves at most N stories back: "a" (the first story) never comes after "h"'s first article
+    # an article is delayed by at most N stories: "a" (the first story) never comes after "h"'s first article
     assert max(n for n, s in enumerate(stories) if s == "a") < min(n for n, s in enumerate(stories) if s == "h")
     assert [it.key for it in _in_time_order(items, interleave=4, seed=1)] == [it.key for it in mixed]  # seeded
     assert [it.key for it in _in_time_order(items, interleave=4, seed=2)] != [it.key for it in mixed]

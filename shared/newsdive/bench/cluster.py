@@ -95,7 +95,7 @@ def load_allsides(root: Path, *, dated: bool, interleave: float = 0.0, seed: int
 def _in_time_order(items: list[Item], interleave: float = 0.0, seed: int = 0) -> list[Item]:
     """Oldest first; among equal times the file's order (a stable sort), which keeps a story's articles together.
 
-    With `interleave` N, articles of equal time are mixed instead: each moves back by a random offset of up to N
+    With `interleave` N, articles of equal time are mixed instead: each is delayed by a random offset of up to N
     stories (seeded), so neighbouring stories' articles arrive interleaved, as on a live stream. Both labelled files
     list a story's articles together, and on the undated set every article has the same time, so the file's order
     tells the assignment which articles arrive together (the README's *Arrival order* has the figures).
@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="scaling part at 1k/5k/10k stories instead of 1k/10k/100k")
     ap.add_argument("--no-scaling", action="store_true", help="skip the store-operations scaling part")
     ap.add_argument("--interleave", type=float, default=0.0, metavar="N",
-                    help="mix articles of equal time: each moves back by a random offset of up to N stories "
+                    help="mix articles of equal time: each is delayed by a random offset of up to N stories "
                          "(default 0: the files' order, a story's articles together); shows how much the undated "
                          "figure owes to that order")
     ap.add_argument("--seed", type=int, default=0, help="random seed of --interleave (default 0)")
