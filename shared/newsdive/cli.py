@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import importlib
 import json
@@ -112,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 = any free port)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
 
+    # As for dlq and bench: everything after the command, `--help` included, goes to the command's own parser.
     sources = commands.add_parser("sources", help="source health: newsdive sources health [--table T | --stack S]",
-                                  add_help=False)
+                                  add_help=False, prefix_chars="+")
     sources.add_argument("args", nargs=argparse.REMAINDER)
 
     # Everything after `dlq` (options included) goes to newsdive.dlq's own parser: no "-" options here.
@@ -121,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
                               add_help=False, prefix_chars="+")
     dlq.add_argument("args", nargs=argparse.REMAINDER)
 
-    bench = commands.add_parser("bench", help="benchmarks (extract, metadata, feeds, cluster, ...)", add_help=False)
+    bench = commands.add_parser("bench", help="benchmarks (extract, metadata, feeds, cluster, ...)", add_help=False,
+                                prefix_chars="+")
     bench.add_argument("name", nargs="?", help="benchmark name")
     bench.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -239,6 +242,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(module: Path) -> str:
+    """A benchmark's one-line summary, from its module docstring (read, not imported: some import heavy peers)."""
+    doc = ast.get_docstring(ast.parse(module.read_text(encoding="utf-8"))) or ""
+    first = doc.split("\n\n")[0].replace("\n", " ")
+    return first.split(": ", 1)[1] if first.startswith("`") and ": " in first else first
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     import pkgutil
 
@@ -246,7 +256,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     available = sorted(m.name for m in pkgutil.iter_modules(newsdive.bench.__path__))
     if not args.name or args.name in ("-h", "--help"):
-        print("usage: newsdive bench NAME [--help] ...\n\nbenchmarks: " + ", ".join(available))
+        lines = [f"  {name:10s} {_summary(Path(newsdive.bench.__path__[0]) / f'{name}.py')}" for name in available]
+        print("usage: newsdive bench NAME [--help] ...\n\nbenchmarks (`newsdive bench NAME --help` for options):\n"
+              + "\n".join(lines), file=sys.stdout if args.name else sys.stderr)
         return 0 if args.name else 2
     if args.name not in available:
         print(f"newsdive: error: no benchmark {args.name!r} (have: {', '.join(available)})", file=sys.stderr)

@@ -70,3 +70,22 @@ def test_help_lists_every_command():
     result = _newsdive("--help")
     for command in ("demo", "run", "invoke", "extract", "schemas", "bench"):
         assert command in result.stdout
+
+
+def test_every_command_answers_help():
+    commands = ("demo", "run", "invoke", "extract", "schemas", "serve", "sources", "dlq", "bench")
+    for command in commands:
+        for flag in ("--help", "-h"):
+            result = _newsdive(command, flag, timeout=60)
+            assert result.returncode == 0, (command, flag, result.stderr)
+            assert result.stdout.startswith("usage: newsdive "), (command, flag, result.stdout)
+
+
+def test_bench_help_lists_each_benchmark_with_what_it_measures():
+    result = _newsdive("bench", "--help", timeout=60)
+    assert result.returncode == 0
+    listed = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert {"cluster", "extract", "pipeline", "coldstart"} <= set(listed)
+    assert "story assignment" in listed["cluster"] and "`" not in listed["cluster"]
+    bare = _newsdive("bench", timeout=60)
+    assert bare.returncode == 2 and bare.stderr.startswith("usage: newsdive bench")
