@@ -8,7 +8,8 @@ runs schedule -> scrape -> parse -> aggregate -> publish through the local event
 - AWS requests per article by service and operation (every call the functions make, counted by a botocore
   hook, plus the event source mappings' own SQS calls and S3's notifications);
 - the cost of 1M articles at list prices (PRICES below, dated): Lambda GB-seconds from the measured durations at
-  the template's memory sizes, requests, DynamoDB capacity units estimated from the items' measured sizes, log
+  the template's memory sizes, requests, DynamoDB capacity units estimated from the items' measured sizes (with the
+  writes the global secondary indexes add), log
   ingestion from the measured log bytes. moto answers more slowly than AWS, so durations (hence Lambda cost)
   are an upper bound.
 `--chaos SEED` also runs a faulty copy of the same web and checks that both publish byte-identical documents.
@@ -256,6 +257,7 @@ def cost_per_million(summary: Any, by_function: dict[str, dict[str, int]], capac
         "lambda_requests": invocations * PRICES["lambda_request"],
         "sqs": sqs * PRICES["sqs_request_standard"],  # the FIFO queue's share is added below
         "dynamodb_writes": capacity.get("wru", 0) * PRICES["dynamodb_wru"],
+        "dynamodb_index_writes": capacity.get("wru_index", 0) * PRICES["dynamodb_wru"],
         "dynamodb_reads": capacity.get("rru", 0) * PRICES["dynamodb_rru"],
         "s3_requests": s3_put * PRICES["s3_put_class"] + s3_get * PRICES["s3_get_class"],
         "cloudwatch_logs": log_bytes / 1e9 * PRICES["logs_ingest_gb"],
@@ -400,8 +402,9 @@ def print_report(result: dict[str, Any]) -> None:
     for key, value in result["requests_per_article"].items():
         print(f"  {key:<34} {value:>8.3f}")
     capacity = result["dynamodb_capacity_per_article"]
-    print(f"DynamoDB capacity per article: {capacity.get('wru', 0)} WRU, {capacity.get('rru', 0)} RRU (estimated "
-          f"from item sizes); logs {result['log_bytes_per_article']} bytes per article")
+    print(f"DynamoDB capacity per article: {capacity.get('wru', 0)} WRU, plus {capacity.get('wru_index', 0)} WRU "
+          f"the global secondary indexes add, {capacity.get('rru', 0)} RRU (estimated from item sizes); logs "
+          f"{result['log_bytes_per_article']} bytes per article")
     paths, per_deploy = result.get("invalidation_paths", 0), result.get("invalidation_paths_per_deploy", 0)
     print(f"CDN invalidation paths: {paths} ({paths - per_deploy} for removed documents; {per_deploy} for the JSON "
           f"Schemas, once per deploy, not priced per article)")
