@@ -30,6 +30,7 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00
 _ROOT = re.compile(r"^\s*(?:<\?[^>]*\?>\s*|<!--.*?-->\s*|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>\s*)*"
                    r"<([A-Za-z_][\w:.-]*)", re.S | re.I)
 _WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _BARE_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+$")
 _EMAIL = re.compile(r"(?:mailto:)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BLOCK_TAGS = ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
@@ -127,6 +128,7 @@ def html_to_text(fragment: str | None) -> str:
     """Plain text of an HTML fragment: tags and scripts dropped, entities decoded, whitespace collapsed."""
     if not fragment or not fragment.strip():
         return ""
+    fragment = _CONTROL.sub("", fragment)  # lxml refuses control characters (a NUL in a feed's summary)
     if "<" not in fragment and "&" not in fragment:
         return _clean(fragment)
     import lxml.etree
@@ -200,8 +202,8 @@ def _item(url: str, link: str | None, **fields: Any) -> FeedItem | None:
     link = _clean(link)
     if not link:
         return None
-    absolute = urljoin(url, link)
     try:
+        absolute = urljoin(url, link)  # raises on a malformed host, e.g. "http://[::1"
         canonical = canonicalize_url(absolute)
     except ValueError:
         return None  # mailto:, javascript:, a broken link
@@ -278,8 +280,11 @@ def _parse_syndication(body: bytes, url: str, content_type: str | None, root: st
     # A stream, never bytes: feedparser opens a bytes argument as a local file name when it can.
     # Our summaries are plain text (HTML dropped by lxml), so feedparser need not sanitise or rewrite the
     # content HTML: that is most of its time on big feeds. Entry links are still resolved (xml:base).
-    result = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=False)
+    try:
+        result = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
+                                  resolve_relative_uris=False)
+    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. "&#99999999;": chr() out of range
+        raise FeedParseError(f"{url}: malformed feed ({type(exc).__name__}: {exc})") from exc
     version = result.get("version") or ""
     if version.startswith("json"):
         raise FeedParseError(f"{url}: JSON Feed is not supported")

@@ -224,6 +224,7 @@ def test_entity_expansion_bomb_is_not_expanded() -> None:
     b'{"version": "https://jsonfeed.org/version/1.1", "items": []}',
     b"%PDF-1.7 binary stuff",
     gzip.compress(b"<html><body>compressed page</body></html>"),
+    b"<rss><channel><title>&#99999999;</title></channel></rss>",  # feedparser's chr() fails on it
 ])
 def test_documents_that_are_not_feeds_raise(body: bytes) -> None:
     with pytest.raises(FeedParseError) as caught:
@@ -326,3 +327,21 @@ def test_feeds_bench_without_dataset_exits_cleanly(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     assert bench.main(["--dataset", str(tmp_path / "missing")]) == 0
     assert "not found" in capsys.readouterr().out
+
+
+def test_broken_links_and_control_characters_cost_one_item_not_the_feed() -> None:
+    """Found by fuzzing the parser: a malformed IPv6 host made urljoin raise, and a NUL byte in a summary made
+    lxml raise, both out of parse_feed."""
+    body = (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+            b"<item><title>Broken host</title><link>http://[::1/a</link></item>"
+            b"<item><title>Good</title><link>https://paper.example/good</link>"
+            b"<description>Lead &amp; more\x00 text</description></item>"
+            b'<item><title>Sitemap-ish</title><link>https://[not-an-ip]/x</link></item>'
+            b"</channel></rss>")
+    feed = parse_feed(body, url="https://paper.example/feed")
+    assert [item.url for item in feed.items] == ["https://paper.example/good"]
+    assert feed.items[0].summary == "Lead & more text"
+    sitemap = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+               b"<url><loc>http://[::1</loc></url><url><loc>https://paper.example/b</loc></url></urlset>")
+    assert [item.url for item in parse_feed(sitemap, url="https://paper.example/sitemap.xml").items] == [
+        "https://paper.example/b"]
