@@ -38,6 +38,16 @@ def _resolve(value: str) -> str:
     return value
 
 
+def _at_least_one(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number is needed, not {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdive",
@@ -64,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--chaos-stages", type=lambda v: [x.strip() for x in v.split(",") if x.strip()],
                        metavar="LIST", help="stages whose deliveries chaos may reorder, split or kill, e.g. "
                        "aggregate,publish (default: all; throttling and duplicates strike everywhere)")
-        p.add_argument("--workers", type=int, default=1, metavar="N",
+        p.add_argument("--workers", type=_at_least_one, default=1, metavar="N",
                        help="concurrent pollers per queue stage, like Lambda containers (default: 1)")
         p.add_argument("--keep", action="store_true",
                        help="keep the local stack up after the run (Ctrl-C stops it), e.g. for `newsdive dlq`")
@@ -153,7 +163,22 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(exc, NewsdiveError | SourcesFileError | FileNotFoundError):
             print(f"newsdive: error: {exc}", file=sys.stderr)
             return 1
+        if args.command in _REMOTE_COMMANDS and _is_aws_error(exc):
+            print(f"newsdive {args.command}: error: {exc} (check --endpoint-url / --stack / --region and your AWS "
+                  "credentials)", file=sys.stderr)
+            return 1
         raise
+
+
+# Commands that read a stack the user names (deployed, or a kept local one): an unreachable endpoint, missing
+# credentials or a missing table are the user's to fix, so they get one line, not a traceback.
+_REMOTE_COMMANDS = frozenset({"dlq", "sources"})
+
+
+def _is_aws_error(exc: BaseException) -> bool:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return isinstance(exc, BotoCoreError | ClientError)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

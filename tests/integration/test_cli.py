@@ -89,3 +89,24 @@ def test_bench_help_lists_each_benchmark_with_what_it_measures():
     assert "story assignment" in listed["cluster"] and "`" not in listed["cluster"]
     bare = _newsdive("bench", timeout=60)
     assert bare.returncode == 2 and bare.stderr.startswith("usage: newsdive bench")
+
+
+def test_an_unreachable_stack_is_one_clear_line():
+    for args in (("sources", "health", "--table", "crawl"), ("dlq", "list")):
+        result = _newsdive(*args, "--endpoint-url", "http://127.0.0.1:9", "--region", "us-east-1", timeout=120)
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stderr.startswith(f"newsdive {args[0]}: error: Could not connect"), (args, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_bad_options_and_events_are_one_clear_line(tmp_path):
+    for workers in ("0", "abc"):
+        result = _newsdive("run", "--sources", "x.json", "--workers", workers, timeout=60)
+        assert result.returncode == 2 and "argument --workers:" in result.stderr, result.stderr
+    not_json = tmp_path / "event.json"
+    not_json.write_bytes(b"\x1f\x8b\x08 not an event")
+    a_list = tmp_path / "list.json"
+    a_list.write_text("[1]")
+    for path, says in ((not_json, "not a JSON event"), (a_list, "an event is a JSON object")):
+        result = _newsdive("invoke", "parse", "--event", str(path), timeout=60)
+        assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr, result.stderr

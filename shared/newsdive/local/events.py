@@ -37,10 +37,18 @@ def patched_environ(values: dict[str, str]) -> Iterator[None]:
 
 def load_event(name: str | Path) -> dict[str, Any]:
     """A sample event from events/ by file name (with or without .json), or any JSON file by path."""
+    from newsdive.errors import ConfigurationError
+
     path = Path(name)
     if not path.is_file():
         path = events_dir() / (name if str(name).endswith(".json") else f"{name}.json")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        event = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigurationError(f"{name}: not a JSON event ({exc})") from exc
+    if not isinstance(event, dict):
+        raise ConfigurationError(f"{name}: an event is a JSON object, not {type(event).__name__}")
+    return event
 
 
 def scheduled_event(when: datetime, *, region: str, rule_arn: str = "") -> dict[str, Any]:
