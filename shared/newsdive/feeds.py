@@ -7,6 +7,7 @@ namespaces, date formats); this module turns its loose dictionaries into typed, 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import zlib
@@ -97,10 +98,12 @@ def _gunzip(body: bytes) -> bytes:
     data = body
     while data[:2] == b"\x1f\x8b":
         inflater = zlib.decompressobj(wbits=31)
-        chunk = inflater.decompress(data, MAX_DECOMPRESSED + 1 - len(out))
-        out += chunk
-        while inflater.unconsumed_tail and len(out) <= MAX_DECOMPRESSED:
-            out += inflater.decompress(inflater.unconsumed_tail, MAX_DECOMPRESSED + 1 - len(out))
+        try:
+            out += inflater.decompress(data, MAX_DECOMPRESSED + 1 - len(out))
+            while inflater.unconsumed_tail and len(out) <= MAX_DECOMPRESSED:
+                out += inflater.decompress(inflater.unconsumed_tail, MAX_DECOMPRESSED + 1 - len(out))
+        except zlib.error as exc:  # the gzip magic, then something else (or a damaged stream)
+            raise FeedParseError(f"corrupt gzip data: {exc}") from exc
         if len(out) > MAX_DECOMPRESSED:
             raise FeedParseError(f"compressed document inflates beyond {MAX_DECOMPRESSED} bytes")
         data = inflater.unused_data  # a multi-member gzip file
@@ -244,10 +247,11 @@ def _text(value: str | None, detail: Any) -> str:
 
 
 def _entry_date(entry: Any) -> datetime | None:
+    # dict.get: feedparser's own get maps a missing "updated" to "published", with a DeprecationWarning each time
     for key in ("published", "updated", "created"):
-        parsed = _struct_to_datetime(entry.get(f"{key}_parsed"))
-        if parsed is None and entry.get(key):
-            parsed = parse_date(entry.get(key))
+        parsed = _struct_to_datetime(dict.get(entry, f"{key}_parsed"))
+        if parsed is None and dict.get(entry, key):
+            parsed = parse_date(dict.get(entry, key))
         if parsed is not None:
             return parsed
     return None
@@ -283,7 +287,10 @@ def _parse_syndication(body: bytes, url: str, content_type: str | None, root: st
     try:
         result = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
                                   resolve_relative_uris=False)
-    except (ValueError, OverflowError, RecursionError) as exc:  # e.g. "&#99999999;": chr() out of range
+    except MemoryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - feedparser's own bugs on broken input: chr() on "&#99999999;", ...
+        # ... a KeyError from its loose parser on a misplaced end tag. Whatever it is, the document is malformed.
         raise FeedParseError(f"{url}: malformed feed ({type(exc).__name__}: {exc})") from exc
     version = result.get("version") or ""
     if version.startswith("json"):
@@ -440,7 +447,8 @@ def discover_feeds(html: bytes, base_url: str, *, comments: bool = True) -> list
     for el in doc.iter("base"):
         href = (el.get("href") or "").strip()
         if href:
-            base = urljoin(base_url, href)
+            with contextlib.suppress(ValueError):  # a malformed <base href> ("http://[::1") is ignored
+                base = urljoin(base_url, href)
             break
     found: list[tuple[bool, str]] = []
     for el in doc.iter("link"):
@@ -449,8 +457,8 @@ def discover_feeds(html: bytes, base_url: str, *, comments: bool = True) -> list
         href = (el.get("href") or "").strip()
         if "alternate" not in rel or kind not in _FEED_LINK_TYPES or not href:
             continue
-        absolute = urljoin(base, href)
         try:
+            absolute = urljoin(base, href)  # raises on a malformed host
             canonicalize_url(absolute)  # only http(s) URLs with a host
         except ValueError:
             continue
