@@ -260,7 +260,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to str.isdigit, not to float()
         return float(value)
     try:
         when = parsedate_to_datetime(value)
@@ -412,8 +412,8 @@ class Fetcher:
         """The content-decoded body, refusing more than `limit` bytes before or after decompression."""
         from urllib3 import exceptions as ux
 
-        length = response.headers.get("content-length", "")
-        if length.strip().isdigit() and int(length) > limit:
+        length = response.headers.get("content-length", "").strip()
+        if length.isascii() and length.isdigit() and int(length) > limit:
             raise ResponseTooLargeError(f"{url}: Content-Length {length} exceeds {limit} bytes")
         chunks: list[bytes] = []
         total = 0
@@ -437,8 +437,8 @@ class Fetcher:
     def _discard(response: urllib3.BaseHTTPResponse) -> None:
         """Drop a response we do not read: the connection is closed unless its small body was drained."""
         try:
-            length = response.headers.get("content-length", "")
-            if length.strip().isdigit() and int(length) <= _REDIRECT_BODY_LIMIT:
+            length = response.headers.get("content-length", "").strip()
+            if length.isascii() and length.isdigit() and int(length) <= _REDIRECT_BODY_LIMIT:
                 response.read(_REDIRECT_BODY_LIMIT + 1, decode_content=False)
             else:
                 response.close()
@@ -488,8 +488,14 @@ class Fetcher:
                 if len(redirects) >= policy.max_redirects:
                     raise TooManyRedirectsError(f"{url}: more than {policy.max_redirects} redirects")
                 redirects.append(current)
-                following = urljoin(current, response.headers["location"].strip())
-                if urlsplit(following).hostname != urlsplit(current).hostname:
+                location = response.headers["location"].strip()
+                try:
+                    following = urljoin(current, location)
+                    moved_host = urlsplit(following).hostname != urlsplit(current).hostname
+                except ValueError as exc:  # e.g. "http://[::1/x": urllib cannot even split it
+                    raise BlockedDestinationError(f"{current}: malformed redirect location {location!r}: {exc}") \
+                        from exc
+                if moved_host:
                     request_headers = {k: v for k, v in request_headers.items()
                                        if k.lower() not in _CREDENTIAL_HEADERS}
                 current = following

@@ -545,6 +545,12 @@ def test_credentials_do_not_follow_a_redirect_to_another_host(make_fetcher, serv
     assert "Cookie" not in sent and "Authorization" not in sent and sent["X-Keep"] == "1"
 
 
+def test_a_malformed_redirect_location_is_refused_clearly(make_fetcher, server: _Server) -> None:
+    fetcher = make_fetcher(allow_hosts=frozenset({server.hostport}))
+    with pytest.raises(BlockedDestinationError, match="malformed redirect"):
+        fetcher.get(server.url("/redirect?to=http://%5B::1/x"))  # Location: http://[::1/x (no closing bracket)
+
+
 def test_redirect_limit(make_fetcher, server: _Server) -> None:
     fetcher = make_fetcher(allow_hosts=frozenset({server.hostport}), max_redirects=3)
     with pytest.raises(TooManyRedirectsError):
@@ -604,6 +610,7 @@ def test_status_errors_carry_retry_after(make_fetcher, server: _Server) -> None:
 
 def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("120") == 120.0
+    assert parse_retry_after("²") is None and parse_retry_after("1e400") is None  # digits int() cannot read
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
