@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 
 class Bias(StrEnum):
@@ -51,6 +51,24 @@ def side_of(bias: Bias) -> Side | None:
 SourceId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Stable slug of the outlet")]
 
 
+def _splittable(url: str) -> str:
+    """Refuse, when the sources file is read, a URL that urllib cannot split ("http://[::1") or that has no host:
+    otherwise every scrape of the source would fail on it and land in the DLQ."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise ValueError("the URL has no host")
+    return url
+
+
+HttpUrl = Annotated[str, Field(pattern=r"^https?://", max_length=2048), AfterValidator(_splittable)]
+
+
 class Source(BaseModel):
     """One outlet as declared in a sources file."""
 
@@ -58,14 +76,14 @@ class Source(BaseModel):
 
     id: SourceId
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    homepage: Annotated[str, Field(pattern=r"^https?://", max_length=2048)]
+    homepage: HttpUrl
     bias: Bias = Bias.UNRATED
-    feeds: Annotated[list[Annotated[str, Field(pattern=r"^https?://", max_length=2048)]], Field(default_factory=list)]
+    feeds: Annotated[list[HttpUrl], Field(default_factory=list)]
     country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] = None
     language: Annotated[str | None, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)?$", description="BCP 47")] = None
     interval_minutes: Annotated[int, Field(ge=1, le=7 * 24 * 60, description="How often the feeds are due")] = 15
     sitemaps: Annotated[
-        list[Annotated[str, Field(pattern=r"^https?://", max_length=2048)]],
+        list[HttpUrl],
         Field(default_factory=list, description="XML sitemaps, sitemap indexes or Google News sitemaps"),
     ]
     discover: Annotated[bool, Field(description="Also read the feeds the homepage announces (rel=alternate)")] = False

@@ -31,6 +31,10 @@ def test_sources_file_loads_yaml(tmp_path):
         ("not json", "not a valid sources file"),
         ('[{"id": "a", "name": "A", "homepage": "ftp://a"}]', "homepage"),
         ('[{"id": "a", "name": "A", "homepage": "https://a", "bias": "very-left"}]', "bias"),
+        # URLs urllib cannot split would fail every scrape of the source: refused when the file is read
+        ('[{"id": "a", "name": "A", "homepage": "https://a", "feeds": ["http://[::1/rss"]}]', "Invalid IPv6"),
+        ('[{"id": "a", "name": "A", "homepage": "https://a", "sitemaps": ["https://a:99999/s.xml"]}]', "Port out"),
+        ('[{"id": "a", "name": "A", "homepage": "https:///no-host"}]', "has no host"),
         ('[{"id": "a", "name": "A", "homepage": "https://a"}, {"id": "a", "name": "B", "homepage": "https://b"}]',
          "appears twice"),
     ],
