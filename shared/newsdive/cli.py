@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from newsdive.bench import positive_int
+
 EPILOG = """examples:
   newsdive demo                          run the whole pipeline on the bundled sample web, output in ./out
   newsdive run --sources my.json --allow-host 127.0.0.1:8000
@@ -38,16 +40,6 @@ def _resolve(value: str) -> str:
     return value
 
 
-def _at_least_one(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a whole number is needed, not {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
-    return number
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdive",
@@ -74,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--chaos-stages", type=lambda v: [x.strip() for x in v.split(",") if x.strip()],
                        metavar="LIST", help="stages whose deliveries chaos may reorder, split or kill, e.g. "
                        "aggregate,publish (default: all; throttling and duplicates strike everywhere)")
-        p.add_argument("--workers", type=_at_least_one, default=1, metavar="N",
+        p.add_argument("--workers", type=positive_int, default=1, metavar="N",
                        help="concurrent pollers per queue stage, like Lambda containers (default: 1)")
         p.add_argument("--keep", action="store_true",
                        help="keep the local stack up after the run (Ctrl-C stops it), e.g. for `newsdive dlq`")

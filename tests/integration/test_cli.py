@@ -103,6 +103,9 @@ def test_bad_options_and_events_are_one_clear_line(tmp_path):
     for workers in ("0", "abc"):
         result = _newsdive("run", "--sources", "x.json", "--workers", workers, timeout=60)
         assert result.returncode == 2 and "argument --workers:" in result.stderr, result.stderr
+    for bench, option in (("pipeline", "--articles"), ("coldstart", "--runs")):
+        result = _newsdive("bench", bench, option, "0", timeout=60)  # refused before any stack is started
+        assert result.returncode == 2 and f"argument {option}: must be at least 1" in result.stderr, result.stderr
     not_json = tmp_path / "event.json"
     not_json.write_bytes(b"\x1f\x8b\x08 not an event")
     a_list = tmp_path / "list.json"

@@ -14,6 +14,8 @@ import subprocess  # noqa: S404 - runs this interpreter on the handlers, with a 
 import sys
 from pathlib import Path
 
+from newsdive.bench import positive_int
+
 FUNCTIONS = ("schedule", "scrape", "parse", "aggregate", "publish")
 _ENV = {
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",  # noqa: S105 - dummy
@@ -47,7 +49,8 @@ def _measure(body: str, runs: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsdive bench coldstart", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5, help="fresh interpreters per module (median is reported)")
+    parser.add_argument("--runs", type=positive_int, default=5,
+                        help="fresh interpreters per module (median is reported)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     from newsdive.paths import project_root

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsdive.bench import positive_int
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 SHINGLE = 4
 
@@ -230,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--tools", default=",".join(TOOLS), help=f"comma-separated tools to run (default: {','.join(TOOLS)})"
     )
-    parser.add_argument("--limit", type=int, default=None, help="only the first N pages (by id)")
+    parser.add_argument("--limit", type=positive_int, default=None, help="only the first N pages (by id)")
     parser.add_argument("--worst", type=int, default=0, help="also list newsdive's N lowest-F1 pages")
     return parser
 

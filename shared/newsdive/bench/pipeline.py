@@ -33,6 +33,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from newsdive.bench import positive_int
+
 # us-east-1 list prices (USD) from the AWS pricing pages, as of 2025-06; check them before relying on the total.
 PRICES_DATE = "2025-06"
 PRICES = {
@@ -421,9 +423,10 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="newsdive bench pipeline", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--articles", type=int, default=1000, help="articles in the synthetic web (default 1000)")
-    parser.add_argument("--outlets", type=int, help="outlets (default: one per 40 articles, at least 8)")
-    parser.add_argument("--workers", type=int, default=1, help="pollers per queue stage (default 1)")
+    parser.add_argument("--articles", type=positive_int, default=1000,
+                        help="articles in the synthetic web (default 1000)")
+    parser.add_argument("--outlets", type=positive_int, help="outlets (default: one per 40 articles, at least 8)")
+    parser.add_argument("--workers", type=positive_int, default=1, help="pollers per queue stage (default 1)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic web")
     parser.add_argument("--chaos", type=int, metavar="SEED", help="also run under faults and compare the documents")
     parser.add_argument("--chaos-rate", type=float, default=0.2)
