@@ -17,6 +17,7 @@ from newsdive.catalog import Catalog, load_catalog
 from newsdive.classify import categorize, regions
 from newsdive.cluster.assign import AssignConfig, choose_story, posting_keys
 from newsdive.cluster.features import term_vector
+from newsdive.cluster.weekdays import named_weekdays
 from newsdive.errors import VersionConflictError
 from newsdive.sentiment import compound
 from newsdive.sources import Bias
@@ -59,6 +60,9 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
     if the catalog knows it; a rating in the sources file always wins.
     """
     opening = " ".join(article.paragraphs[:5])
+    language = article.language or article.source.language
+    title = plain(article.display_title)
+    opening_sentences = lead(article.paragraphs)
     bias = article.source.bias
     if bias == Bias.UNRATED and catalog is not None:
         bias = catalog.bias_of(article.canonical_url or article.url)
@@ -67,7 +71,7 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
         outlet_id=article.source.id,
         outlet=article.source.name,
         bias=bias,
-        title=plain(article.display_title),
+        title=title,
         url=article.canonical_url or article.url,
         published_at=article.best_time,
         category=categorize(article.display_title, article.text, section=article.section, url=article.url,
@@ -75,8 +79,9 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
         regions=regions(opening, title=article.display_title, source_country=article.source.country),
         sentiment=compound(f"{article.display_title}. {opening}"),
         words=article.word_count,
-        lead=lead(article.paragraphs),
-        vector=term_vector(article.display_title, article.text, language=article.language or article.source.language),
+        lead=opening_sentences,
+        vector=term_vector(article.display_title, article.text, language=language),
+        weekdays=named_weekdays(f"{title}\n{opening_sentences}", language),
         flags=list(article.flags),  # paywall / script-rendered / truncated (health.py): shown in the deep dive
     )
 
@@ -101,7 +106,8 @@ def place(member: Member, deps: Aggregator, *, when: datetime | None = None) -> 
     merged: str | None = None
     story_id = deps.index.assignment(member.article_id)
     if story_id is None:
-        decision = choose_story(member.vector, when, index=deps.index, stories=deps.stories, config=deps.config)
+        decision = choose_story(member.vector, when, index=deps.index, stories=deps.stories, config=deps.config,
+                                weekdays=member.weekdays)
         score = decision.score
         target = decision.story_id or member.article_id
         if decision.story_id and decision.merge:

@@ -40,6 +40,8 @@ class Member(BaseModel):
     words: Annotated[int, Field(ge=0)] = 0
     lead: str = Field(default="", description="The article's opening sentences, for summaries and snippets")
     vector: dict[str, float] = Field(default_factory=dict, description="Term vector; the centroid's inputs")
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=list, description="Days of the week its title and lead name (0 = Monday): the event's day")
     flags: list[str] = Field(default_factory=list)
 
 
@@ -66,6 +68,7 @@ class StoryRecord(BaseModel):
     blindspot: Side | None = None
     sentiment: Sentiment = Field(default_factory=Sentiment)
     centroid: dict[str, float] = Field(default_factory=dict)
+    weekdays: list[int] = Field(default_factory=list, description="Every weekday its members name (0 = Monday)")
     published_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     merged_into: str | None = Field(
@@ -153,6 +156,7 @@ def recompute(story: StoryRecord, rule: BlindspotRule) -> StoryRecord:
                 by_side={side: round(fmean(v), 4) for side, v in sorted(by_side.items())},
             ),
             "centroid": centroid,
+            "weekdays": sorted({day for m in members for day in m.weekdays}),
             "published_at": min(times) if times else None,
             "updated_at": max(times) if times else None,
         }

@@ -195,13 +195,14 @@ class DynamoStoryRepository(StoryRepository):
     def get_briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:
         keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
         items = _batch_get(self._ddb, self.table, keys,
-                           projection="story_id, centroid, updated_at, published_at, merged_into")
+                           projection="story_id, centroid, updated_at, published_at, merged_into, weekdays")
         return {
             item["story_id"]["S"]: StoryBrief(
                 centroid=json.loads(item["centroid"]["S"]),
                 updated_at=item.get("updated_at", {}).get("S"),
                 published_at=item.get("published_at", {}).get("S"),
                 merged_into=item.get("merged_into", {}).get("S"),
+                weekdays=tuple(int(day) for day in item.get("weekdays", {}).get("S", "").split(",") if day),
             )
             for item in items
             if "centroid" in item
@@ -295,6 +296,8 @@ def story_to_item(story: StoryRecord) -> dict[str, Any]:
         item["updated_at"] = _s(story.updated_at.isoformat())
     if story.published_at:
         item["published_at"] = _s(story.published_at.isoformat())
+    if story.weekdays:
+        item["weekdays"] = _s(",".join(str(day) for day in story.weekdays))  # "0,3": read with the brief
     if story.blindspot and not story.merged_into:
         item["blindspot"] = _s(story.blindspot.value)  # sparse attribute: only blindspots enter that index
     return item

@@ -13,12 +13,14 @@ POSTINGS_CAP = 50  # story ids per index key: beyond that a term is too common t
 
 @dataclass(frozen=True)
 class StoryBrief:
-    """What candidate scoring reads of a story: its centroid, first and last member time (ISO), redirect."""
+    """What candidate scoring reads of a story: its centroid, first and last member time (ISO), redirect, and the
+    weekdays its members name."""
 
     centroid: dict[str, float]
     updated_at: str | None = None
     published_at: str | None = None
     merged_into: str | None = None
+    weekdays: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ def brief_of(story: StoryRecord) -> StoryBrief:
         updated_at=story.updated_at.isoformat() if story.updated_at else None,
         published_at=story.published_at.isoformat() if story.published_at else None,
         merged_into=story.merged_into,
+        weekdays=tuple(story.weekdays),
     )
 
 
