@@ -21,6 +21,7 @@ from newsdive.bias import blindspot_label
 from newsdive.classify import regions as find_regions
 from newsdive.cluster.features import cosine
 from newsdive.documents import (
+    ArticleSentiment,
     Blindspot,
     Card,
     DeepDive,
@@ -28,14 +29,15 @@ from newsdive.documents import (
     KeyPlayer,
     Paragraph,
     Section,
+    SideSentiment,
     SourceEntry,
     StorySentiment,
     TocEntry,
     schema_path,
 )
-from newsdive.sentiment import label as sentiment_label
+from newsdive.sentiment import SentimentLabel
 from newsdive.sources import Side, side_of
-from newsdive.story import Member, StoryRecord
+from newsdive.story import Member, StoryRecord, story_language
 from newsdive.summarize import ExtractiveSummarizer, Summarizer, is_dateline, summary_paragraphs
 from newsdive.text import plain, safe_url, sentences, snippet
 
@@ -70,21 +72,27 @@ def _blindspot(story: StoryRecord) -> Blindspot | None:
     return Blindspot(side=story.blindspot, label=blindspot_label(story.blindspot)) if story.blindspot else None
 
 
+def _tone(name: str, tone: SentimentLabel) -> str:
+    """"Center Neutral", or "Center · tone unknown" when no method covers the articles' language."""
+    return f"{name} · tone unknown" if tone == "unknown" else f"{name} {tone.capitalize()}"
+
+
 def labels(story: StoryRecord) -> list[str]:
     """Short tags a reader sees at a glance: the dominant side and that side's tone (e.g. "Center Neutral"),
-    "Balanced ..." when sides tie (overall tone), and the blindspot label."""
+    "Balanced ..." when sides tie (overall tone), and the blindspot label. A tone no method could read is said
+    to be unknown ("Left · tone unknown"), never guessed."""
     dist = story.bias
     if dist.rated:
         best = max(dist.share(s) for s in Side)
         leaders = [s for s in (Side.LEFT, Side.CENTER, Side.RIGHT) if dist.share(s) == best]
         if len(leaders) == 1:
             side = leaders[0]
-            tone = story.sentiment.by_side.get(side, story.sentiment.score)
-            first = f"{_SIDE_NAMES[side]} {sentiment_label(tone).capitalize()}"
+            of_side = story.sentiment.sides.get(side)
+            first = _tone(_SIDE_NAMES[side], of_side.label if of_side else "unknown")
         else:
-            first = f"Balanced {story.sentiment.label.capitalize()}"
+            first = _tone("Balanced", story.sentiment.label)
     else:
-        first = f"Unrated {story.sentiment.label.capitalize()}"
+        first = _tone("Unrated", story.sentiment.label)
     out = [first]
     if story.blindspot:
         out.append(blindspot_label(story.blindspot) or "")
@@ -391,6 +399,7 @@ def _card(story: StoryRecord) -> Card:
         article_count=len(story.members),
         labels=labels(story),
         url=f"/{deep_dive_path(story.story_id)}",
+        language=story_language(story.members.values()),
     )
 
 
@@ -417,8 +426,7 @@ def deep_dive(story: StoryRecord, related: Sequence[StoryRecord], *, summarizer:
         article_count=len(members),
         bias=story.bias,
         blindspot=_blindspot(story),
-        sentiment=StorySentiment(score=story.sentiment.score, label=story.sentiment.label,
-                                 by_side=story.sentiment.by_side),
+        sentiment=_sentiment(story),
         labels=labels(story),
         toc=[TocEntry(id=s.id, title=s.title) for s in secs],
         sections=secs,
@@ -433,12 +441,32 @@ def deep_dive(story: StoryRecord, related: Sequence[StoryRecord], *, summarizer:
                 url=safe_url(m.url),
                 published_at=m.published_at,
                 flags=m.flags,
+                language=language_code(m.language),
+                sentiment=ArticleSentiment(score=m.sentiment, label=m.reading.label, method=m.sentiment_method),
             )
             for m in members
         ],
         related=[card(r) for r in related if r.story_id != story.story_id][:6],
         generation=analysis.generation,
         key_players=players,
+        language=story_language(members),
+    )
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{1,8})*$")
+
+
+def language_code(language: str | None) -> str | None:
+    """A stored language as published: a BCP-47-ish code, or null for anything else."""
+    return language if language and len(language) <= 35 and _LANGUAGE.match(language) else None
+
+
+def _sentiment(story: StoryRecord) -> StorySentiment:
+    s = story.sentiment
+    return StorySentiment(
+        score=s.score, label=s.label, method=s.method, scored=s.scored, by_side=s.by_side,
+        sides={side: SideSentiment(score=v.score, label=v.label, method=v.method, scored=v.scored,
+                                   articles=v.articles) for side, v in s.sides.items()},
     )
 
 
@@ -506,11 +534,13 @@ def rss_feed(name: str, stories: Sequence[StoryRecord], *, base_url: str, page_u
     etree.SubElement(channel, "description").text = (
         f"Stories grouped across outlets with their Left/Center/Right coverage ({name})."
     )
-    etree.SubElement(channel, "language").text = "en"
+    chosen = newest_first(stories)[:limit]
+    language = feed_language(chosen)
+    if language:
+        etree.SubElement(channel, "language").text = language
     etree.SubElement(channel, "generator").text = "newsdive"
     etree.SubElement(channel, f"{{{atom}}}link", href=f"{base}/{feed_path}", rel="self",
                      type="application/rss+xml")
-    chosen = newest_first(stories)[:limit]
     times = [s.updated_at for s in chosen if s.updated_at]
     if times:
         etree.SubElement(channel, "lastBuildDate").text = format_datetime(utc(max(times)), usegmt=True)
@@ -526,6 +556,13 @@ def rss_feed(name: str, stories: Sequence[StoryRecord], *, base_url: str, page_u
         if c.published_at:
             etree.SubElement(item, "pubDate").text = format_datetime(c.published_at, usegmt=True)
     return _xml(rss)
+
+
+def feed_language(stories: Iterable[StoryRecord]) -> str | None:
+    """The feed's `<language>`: the one language of all its stories whose language is known; none (the element
+    is left out, as RSS 2.0 allows) when they are in several languages or none is known."""
+    found = {story_language(s.members.values()) for s in stories} - {None}
+    return found.pop() if len(found) == 1 and "mul" not in found else None
 
 
 def sitemap(stories: Sequence[StoryRecord], *, base_url: str, page_url: str = "",
