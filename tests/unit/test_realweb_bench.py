@@ -280,3 +280,13 @@ def test_a_whole_run_on_our_own_pages(tmp_path, capsys):
     assert result["goals"]["every_page_with_an_article_published"]["met"]
     assert result["goals"]["no_dead_letters_but_no_article_pages"]["met"]
     assert set(result["labels"]) == {"en", "de"}
+
+
+def test_the_labelled_key_player_sample_kept_with_the_fixtures_loads_with_known_kinds():
+    """tests/fixtures/realweb/key-players.json: names the real pages' stories gave as key players, labelled by
+    hand (person, organisation, place, other), for `newsdive bench realweb --players`."""
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "realweb" / "key-players.json"
+    labels = realweb.load_player_labels(path)
+    assert labels is not None and len(labels) >= 60
+    assert set(labels.values()) <= {"person", "organisation", "place", "other"}
+    assert labels["beweisaufnahme"] == "other" and labels["keir starmer"] == "person"  # case-insensitive

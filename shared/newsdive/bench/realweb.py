@@ -654,17 +654,17 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"source health: {result['sources_health']}")
     print()
     judged = result.get("players_labels")
-    print(f"labels per story language{'' if judged else ' (key players unjudged: no --players sample given)'}:")
+    print("labels per story language" + (f" (names: key players a person or organisation / judged, by {judged})"
+                                          if judged else " (key players unjudged: no --players sample given)") + ":")
     print(f"{'lang':<5}{'stories':>8}{'general':>9}{'regions':>9}{'slugs ok':>9}{'players':>8}"
-          f"{'names':>7}  sentiment method (stories)")
+          f"{'names':>8}  sentiment method (stories)")
     for language, row in result["labels"].items():
         methods = ", ".join(f"{m} {n}" for m, n in row["methods"].items())
-        share = row["players_name_share"]
-        names = "n/a" if share is None else f"{share:.0%}"
+        names = f"{row['players_names']}/{row['players_judged']}" if judged else "n/a"
         players = sum(row["key_players"].values())
         print(f"{language:<5}{row['stories']:>8}{row['general_share']:>9.0%}"
               f"{row['with_regions']:>4}/{row['stories']:<4}{row['readable_slugs']:>4}/{row['stories']:<4}"
-              f"{players:>8}{names:>7}  {methods}")
+              f"{players:>8}{names:>8}  {methods}")
     print()
     g = result["goals"]
     lines = [
