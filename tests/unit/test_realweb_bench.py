@@ -208,6 +208,30 @@ def test_each_pages_journey_is_read_from_the_log_dead_letters_and_deep_dives(tmp
         "met"]
 
 
+def test_a_failed_scrape_counts_against_the_sources_unstored_pages_and_a_failed_publish_against_its_story(tmp_path):
+    from newsdive.article import url_id
+    from newsdive.urls import canonicalize_url
+
+    pages = realweb.load_pages(write_dataset(tmp_path / "set"))
+    ids = [url_id(canonicalize_url(p.served_url)) for p in pages]
+    log = _log(tmp_path, [
+        {"message": "record failed", "service": "scrape", "error": "FeedParseError", "reason": "not a feed",
+         "source_id": "harbourcourier", "message_id": "m-s"},
+        {"message": "source scraped", "service": "scrape", "source_id": "quaygazette", "errors": ["http://q/f.xml"],
+         "stored": 0},
+        {"message": "page stored", "service": "scrape", "article_id": ids[2]},
+        {"message": "article assigned", "service": "aggregate", "article_id": ids[2], "story_id": "s-n"},
+        {"message": "record failed", "service": "publish", "error": "ValidationError", "reason": "bad title",
+         "story_id": "s-n", "sequence_number": "7"},
+    ])
+    (tmp_path / "out").mkdir()
+    outcomes, _ = realweb.page_outcomes(pages, tmp_path / "out", log, {})
+    assert outcomes[0].reasons() == ["scrape: FeedParseError: not a feed"]
+    assert outcomes[1].reasons() == ["scrape: feed not read: http://q/f.xml"]
+    assert outcomes[2].reasons() == ["publish: ValidationError: bad title"]
+    assert outcomes[3].reasons() == ["not stored, in no published story; no failure logged"]
+
+
 def test_slugs_are_readable_only_with_letters_and_no_word_cut_at_a_dropped_letter():
     assert realweb.slug_readable("wie-gefahrlich-ist-das-abc12345", "abc12345ffff", "Wie gefährlich ist das")
     assert realweb.slug_readable("wie-gefährlich-ist-das-abc12345", "abc12345ffff", "Wie gefährlich ist das")

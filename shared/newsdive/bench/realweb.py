@@ -339,6 +339,7 @@ def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_me
     story_pages: dict[str, set[int]] = defaultdict(set)
     request_pages: dict[str, set[int]] = defaultdict(set)
     source_duplicates: dict[str, list[str]] = defaultdict(list)
+    source_failures: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # a source's scrape failures
     for entry in _read_log(log):
         message = entry.get("message")
         index = page_of(entry)
@@ -346,12 +347,22 @@ def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_me
             by_id.setdefault(entry["article_id"], index)  # the page's canonical URL may name the article
         if message == "duplicate" and index is None and isinstance(entry.get("source_id"), str):
             source_duplicates[entry["source_id"]].append(str(entry.get("kind") or "duplicate"))
+        if index is None and isinstance(entry.get("source_id"), str) and entry.get("service") == "scrape" and (
+                message == "record failed" or (message == "source scraped" and entry.get("errors"))):
+            failure = ("scrape", str(entry.get("error") or "unknown"), str(entry.get("reason") or "")) \
+                if message == "record failed" else ("scrape", "feed not read", ", ".join(map(str, entry["errors"])))
+            source_failures[entry["source_id"]].append(failure)
         if isinstance(entry.get("story_id"), str) and index is None:
             for key in ("story_id", "public_id"):
                 if isinstance(entry.get(key), str) and entry[key] in story_pages:
                     request = entry.get("function_request_id")
                     if isinstance(request, str):
                         request_pages[request] |= story_pages[entry[key]]
+                    if message == "record failed":  # a story that failed to publish: each of its pages
+                        for member in story_pages[entry[key]]:
+                            outcomes[member].failures.append(("publish", str(entry.get("error") or "unknown"),
+                                                              str(entry.get("reason") or "")))
+                    break
             continue
         if index is None:
             continue
@@ -384,6 +395,11 @@ def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_me
         unstored = [i for i in by_source.get(source, []) if not outcomes[i].stored and not outcomes[i].duplicates]
         for index, kind in zip(unstored, kinds, strict=False):
             outcomes[index].duplicates.append(kind)
+
+    for source, failures in source_failures.items():  # the scrape of a source failed: its pages not stored
+        for index in by_source.get(source, []):
+            if not outcomes[index].stored:
+                outcomes[index].failures += failures
 
     for path in sorted((out / "deep-dives").glob("*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))

@@ -304,7 +304,10 @@ def function_logs_to(stream: Any) -> Iterator[None]:
                 if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
 
     for handler in handlers():
-        handler.setStream(stream)
+        if getattr(handler.stream, "closed", False):  # an earlier run's stream is gone (a test's captured output):
+            handler.stream = stream  # nothing to flush
+        else:
+            handler.setStream(stream)
     try:
         with contextlib.redirect_stdout(stream):
             yield
