@@ -276,7 +276,7 @@ def test_the_label_table_and_its_goals(tmp_path):
     table = realweb.label_table(pages, outcomes, out, realweb.load_player_labels(labels_file))
     de, en = table["de"], table["en"]
     assert (de["stories"], de["general"], de["general_share"]) == (4, 1, 0.25)
-    assert de["methods"] == {"n/a": 2, "vader": 1, "lexicon-de": 1}
+    assert de["methods"] == {"n/a": 1, "none": 1, "vader": 1, "lexicon-de": 1}  # no field / no method applied
     assert de["english_method_on_other_text"] == 2  # the unnamed score and the named VADER
     assert (de["with_regions"], de["regions"]) == (2, {"Germany": 1, "Austria": 1})
     assert (de["readable_slugs"], de["unreadable_slugs"]) == (2, ["s1ffffffff", "neue-br-cke-s2ffffff"])

@@ -18,9 +18,10 @@ letters, stories and seconds (each invocation's time shared among the pages its 
 page with an article published, and no dead letter except those of pages with no article.
 
 The label table (per story language: the deep dive's ``language`` when it has one, else its pages' majority):
-share of stories in ``general``, the sentiment method used (``sentiment.method``; ``n/a`` while the documents do
-not name one), stories with regions, readable slugs (letters besides the id, no word cut where a letter was
-dropped), key players (with ``--players FILE``, the share a labelled sample names as people or organisations).
+share of stories in ``general``, the sentiment method used (``sentiment.method``; ``none`` when it is null, ``n/a``
+while the documents lack the field), stories with regions, readable slugs (letters besides the id, no word cut
+where a letter was dropped), key players (with ``--players FILE``, the share a labelled sample names as people or
+organisations).
 Goals: ``general`` <= 10% in every language with 3+ stories, no English method on other text, every slug readable.
 """
 
@@ -501,10 +502,13 @@ def _story_language(doc: dict[str, Any], pages: list[Page], outcomes: list[Outco
     return sorted(languages.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] if languages else UNKNOWN_LANGUAGE
 
 
-def _sentiment_method(doc: dict[str, Any]) -> str | None:
+def _sentiment_method(doc: dict[str, Any]) -> str:
+    """The method named by the story's sentiment; "none" when it says no method applied (null), "n/a" when the
+    document has no such field."""
     sentiment = doc.get("sentiment")
-    method = sentiment.get("method") if isinstance(sentiment, dict) else None
-    return str(method) if method else None
+    if not isinstance(sentiment, dict) or "method" not in sentiment:
+        return "n/a"
+    return str(sentiment["method"]) if sentiment["method"] else "none"
 
 
 def english_method_on_other_text(language: str, sentiment: dict[str, Any] | None) -> bool:
@@ -548,7 +552,7 @@ def label_table(pages: list[Page], outcomes: list[Outcome], out: Path,
         row["stories"] += 1
         row["general"] += doc.get("category") == "general"
         sentiment = doc.get("sentiment") if isinstance(doc.get("sentiment"), dict) else {}
-        row["methods"][_sentiment_method(doc) or "n/a"] += 1
+        row["methods"][_sentiment_method(doc)] += 1
         row["labels"][str(sentiment.get("label"))] += 1
         row["english_method_on_other_text"] += english_method_on_other_text(language, sentiment)
         regions = [str(r) for r in doc.get("regions") or []]
