@@ -83,6 +83,7 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
         vector=term_vector(article.display_title, article.text, language=language),
         weekdays=named_weekdays(f"{title}\n{opening_sentences}", language),
         flags=list(article.flags),  # paywall / script-rendered / truncated (health.py): shown in the deep dive
+        language=language,
     )
 
 

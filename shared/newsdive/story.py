@@ -43,6 +43,7 @@ class Member(BaseModel):
     weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         default_factory=list, description="Days of the week its title and lead name (0 = Monday): the event's day")
     flags: list[str] = Field(default_factory=list)
+    language: str | None = Field(default=None, description="BCP 47 language of the article (None: not known)")
 
 
 class Sentiment(BaseModel):
