@@ -161,14 +161,16 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
 #   `name_language`); a text in any other language or script (Chinese, Japanese, Korean, Arabic, Hindi, isiZulu...)
 #   adds no key players: an empty list, not a guess;
 # - a name is a run of capitalised words (with "of", "de", "van", "&" ... inside), split at punctuation;
-# - a sentence's first word counts only if the story capitalises it elsewhere mid-sentence or it is not an
-#   everyday word of the text's language (wordfreq Zipf < 3.5), so "The", "Heavy", "Nach" or "Selon" opening a
+# - a sentence's first word (after a colon, a dash or a quote too) counts only if the story capitalises it
+#   elsewhere mid-sentence, or it is not an everyday word of the text's language (wordfreq Zipf < 3.5; < 4.5 when
+#   more capitalised words follow it, so a first name stays), so "The", "Heavy", "Nach" or "Selon" opening a
 #   sentence are not names;
 # - German capitalises every noun: there a word that is everyday German (Zipf >= 2) and used far more in German
 #   than in English (2 Zipf points or more: names travel between languages, nouns do not), or a rare compound
 #   ending in such a noun ("Impfdosen"), is a noun wherever it stands. Nouns are dropped from the start of a run
-#   ("Bundeskanzler Olaf Scholz" -> "Olaf Scholz", "Präsident", "Manche Menschen"); a single word that is a noun
-#   is not a name unless the story names it after a first name ("Annalena Baerbock" makes "Baerbock" a name);
+#   ("Bundeskanzler Olaf Scholz" -> "Olaf Scholz", "Präsident", "Manche Menschen"); a single word is a name only
+#   when it is an acronym ("CDU"), rare in German and no compound of a noun ("Nadeschdin"), or named after a
+#   first name in the story ("Annalena Baerbock" makes "Baerbock" a name; "Euro", "Panzer" are not names);
 # - an all-caps dateline opening a text ("KATHMANDU, May 16 (Reuters) -", "BERLIN (dpa) –") and runs of two or
 #   more all-caps words (a kicker: "FLUSHING MEADOWS") are not names;
 # - an apostrophe suffix ends a name ("Halcyon Orbital’s", Turkish "Türkiye'de" -> "Türkiye"); an elided article
@@ -176,7 +178,9 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
 # - English only (these are English word lists): leading titles ("Mayor", "Dr.", "Regional Renewal Minister
 #   Leopold Ashdown" -> "Leopold Ashdown"), function words, days and months, and single words named mostly right
 #   after "in", "at", "near" ... (a town), names starting or ending with a place word ("Alder Valley");
-# - countries and demonyms (`classify.regions`), the story's regions, outlets' own names are not players;
+# - countries and demonyms (`classify.regions`), the story's regions, outlets' own names are not players; in
+#   other languages than English neither are the language's names of countries, territories and time-zone cities
+#   (CLDR through babel: "Russie", "Стамбул", "Türkiye"), also inflected where Snowball stems them;
 # - inflected forms count together where Snowball has a stemmer for the language ("Путин", "Путина"; English
 #   names are not stemmed) and the form used most is shown; a shorter form joins the one longer name it starts or
 #   ends ("Castellan" -> "Castellan Mobile");
@@ -214,6 +218,7 @@ _PLACE_WORDS = frozenset({"bay", "valley", "river", "street", "road", "avenue", 
                           "airport", "station", "port"})
 _NOUNS_CAPITALISED = frozenset({"de"})  # an orthographic fact: German capitalises every noun
 _EVERYDAY = 3.5  # Zipf: an everyday word of the language
+_VERY_COMMON = 4.5  # opening a longer run, only a very common word is dropped (not a first name: "Boris")
 _EMPTY: frozenset[str] = frozenset()
 # ISO 639-1 code -> snowballstemmer algorithm, for the languages of both wordfreq and Snowball (not English: its
 # names do not inflect, and stems would merge distinct names).
@@ -261,12 +266,12 @@ def _bare(word: str) -> str:
     return _SUFFIX.sub("", word).lower()
 
 
-def _common_word(word: str, language: str = "en") -> bool:
+def _common_word(word: str, language: str = "en", threshold: float = _EVERYDAY) -> bool:
     """An everyday word of the language ("Shares", "Heavy", "Sixteen-year-old", "Nach"), not a name."""
     word = _bare(word)
     if "-" in word or "–" in word:
-        return any(_zipf(part, language) >= _EVERYDAY for part in re.split(r"[-–]", word) if part)
-    return _zipf(word, language) >= _EVERYDAY
+        return any(_zipf(part, language) >= threshold for part in re.split(r"[-–]", word) if part)
+    return _zipf(word, language) >= threshold
 
 
 def _german_noun(word: str, language: str) -> bool:
@@ -286,6 +291,60 @@ def _german_noun(word: str, language: str) -> bool:
     if _zipf(word, language) < 3.0:
         return any(noun(word[i:]) for i in range(3, len(word) - 3))
     return False
+
+
+def _after_nouns(run: list[str], language: str) -> list[str]:
+    """A run without the nouns and connectors that open it ("Umweltministerin Anne Spiegel" -> "Anne Spiegel")."""
+    i = 0
+    while i < len(run) and (_german_noun(run[i], language) or run[i].lower() in _CONNECTORS):
+        i += 1
+    return run[i:]
+
+
+@lru_cache(maxsize=16)
+def _places(language: str) -> frozenset[str]:
+    """Country and territory names and the exemplar cities of time zones in the language (CLDR through babel),
+    lower-cased, with their Snowball stems: a name that is one is a place, not a player ("Russie", "Стамбул",
+    "Türkiye", "Ryssland")."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return frozenset()
+    names = {n for code, n in locale.territories.items() if code not in {"EU", "UN"}}  # unions: organisations
+    names |= {zone["city"] for zone in locale.time_zones.values() if zone.get("city")}
+    out = {n.lower() for n in names}
+    stemmer = _stemmer(language)
+    if stemmer is not None:
+        out |= {stemmer.stemWord(n) for n in out if " " not in n}
+    return frozenset(out)
+
+
+_MORE_SENTENCES = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘„«»”(\[]?([^\W\d_]))")
+
+
+def _sentences(text: str) -> list[str]:
+    """`text.sentences`, also split before a capital letter outside ASCII ("... сохранялась. Впрочем", "Şarj")."""
+    out: list[str] = []
+    for sentence in sentences(text):
+        start = 0
+        for m in _MORE_SENTENCES.finditer(sentence):
+            if m.group(1).isupper():
+                out.append(sentence[start:m.start()].strip())
+                start = m.end()
+        out.append(sentence[start:].strip())
+    return [s for s in out if s]
+
+
+def _single_name(word: str, language: str, surnames: set[str]) -> bool:
+    """Whether one capitalised word alone is a name where every noun is capitalised: an acronym ("SVB", "CDU"),
+    a word the story names after a first name ("Baerbock" after "Annalena Baerbock"), or a word rare in the
+    language that is no compound of a noun ("Nadeschdin", "Temu"; not "Euro", "Panzer", "Impfdosen")."""
+    bare = _bare(word)
+    if bare in surnames or _shouting(word):
+        return True
+    return _zipf(bare, language) < 3.0 and not _german_noun(word, language)
 
 
 def _dateline_cut(text: str) -> str:
@@ -324,6 +383,13 @@ def _shouting(word: str) -> bool:
     return len(letters) >= 2 and letters.isupper()
 
 
+def _opens(before: str) -> bool:
+    """Whether a word after `before` opens a sentence: nothing but quotes, dashes or brackets before it, or a
+    colon ("Russland-Wahl: Nadeschdin", "– Det var", "« Nous")."""
+    before = before.rstrip(" “\"‘'(„«»–—-")
+    return not before or before[-1] in ":"
+
+
 def _runs(sentence: str) -> Iterable[tuple[list[str], bool, str]]:
     """Runs of capitalised words of one sentence, whether the run opens the sentence, and the word before it.
     A possessive or an apostrophe suffix ends a run ("Halcyon Orbital’s Petrel" names Halcyon Orbital); two or
@@ -346,19 +412,22 @@ def _runs(sentence: str) -> Iterable[tuple[list[str], bool, str]]:
                   and not _POSSESSIVE.search(run[-1]))
         if word[:1].isupper() and (joined or not run):
             if not run:
-                run_opens = not sentence[:start].strip(" “\"‘'(„«")
+                run_opens = _opens(sentence[:start])
                 before = tokens[i - 1][0].lower() if i else ""
             run.append(word)
             continue
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if (joined and word.lower() in _CONNECTORS and nxt is not None and nxt[0][:1].isupper()
-                and not sentence[end:nxt[1]].strip()):
-            run.append(word)
-            continue
+        if joined and word.lower() in _CONNECTORS:  # "of", "de la", "von der" between two capitalised words
+            j = i + 1
+            while j < len(tokens) and tokens[j][0].lower() in _CONNECTORS and not sentence[tokens[j - 1][2]:tokens[j][1]].strip():
+                j += 1
+            if (j < len(tokens) and tokens[j][0][:1].isupper()
+                    and not sentence[tokens[j - 1][2]:tokens[j][1]].strip()):
+                run.append(word)
+                continue
         if run:
             yield done(run), run_opens, before
         run = [word] if word[:1].isupper() else []
-        run_opens = not sentence[:start].strip(" “\"‘'(„«")
+        run_opens = _opens(sentence[:start])
         before = tokens[i - 1][0].lower() if i else ""
     if run:
         yield done(run), run_opens, before
@@ -403,12 +472,12 @@ def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_
             continue  # a language or script the method does not cover: no key players from it
         if title and not _is_title_case(title, language):
             texts.append((m, language, _dateline_cut(title)))
-        texts.extend((m, language, s) for s in sentences(_dateline_cut(lead)) if not is_dateline(s))
+        texts.extend((m, language, s) for s in _sentences(_dateline_cut(lead)) if not is_dateline(s))
     runs = [(m, lang, run, start, before) for m, lang, text in texts for run, start, before in _runs(text) if run]
     mid_sentence = {_key(w) for _, _, run, start, _ in runs for w in (run[1:] if start else run)}
     # Words the story itself names after a first name ("Annalena Baerbock"): names, even where nouns are capitalised.
-    surnames = {_bare(run[-1]) for _, lang, run, _, _ in runs
-                if lang in _NOUNS_CAPITALISED and len(run) >= 2 and not _german_noun(run[0], lang)}
+    surnames = {_bare(name[-1]) for _, lang, run, _, _ in runs if lang in _NOUNS_CAPITALISED
+                for name in [_after_nouns(run, lang)] if len(name) >= 2}
     outlets = {_key(re.sub(r"^The\s+", "", plain(m.outlet))) for m in members}
     outlets |= {_key(plain(m.outlet)) for m in members}
     places = {r.lower() for r in story.regions}
@@ -419,12 +488,14 @@ def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_
     for m, lang, run, start, before in runs:
         english = lang == "en"
         words = [_SUFFIX.sub("", w) if not english else w for w in run]
-        if start and _key(words[0]) not in mid_sentence and _common_word(words[0], lang):
-            words = words[1:]
+        if (start and _key(words[0]) not in mid_sentence and _common_word(words[0], lang)
+                and (len(words) == 1 or _common_word(words[0], lang, _VERY_COMMON))):
+            words = words[1:]  # "Heavy", "The Fair Trading Commission"; not "Boris" in "Boris Nadeschdin"
         if lang in _NOUNS_CAPITALISED:
-            while words and (_german_noun(words[0], lang) or words[0].lower() in _CONNECTORS):
+            while words and ((_german_noun(words[0], lang) and _bare(words[0]) not in surnames)
+                             or words[0].lower() in _CONNECTORS):
                 words = words[1:]
-            if len(words) == 1 and _bare(words[0]) not in surnames and _german_noun(words[0], lang):
+            if len(words) == 1 and not _single_name(words[0], lang, surnames):
                 continue
         not_names = _NOT_NAMES if english else _EMPTY
         if english:
@@ -442,9 +513,11 @@ def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_
         key = _key(name) if english else _name_key(name, lang)
         if (key in not_names or (english and key in _TITLES) or words[0].lower() in not_names
                 or _key(name) in outlets or _key(name) in places
+                or (not english and (name.lower() in _places(lang) or key in _places(lang)))
                 or (english and {words[0].lower(), _key(words[-1])} & _PLACE_WORDS)
-                or (len(words) == 1 and (find_regions(name) or len(name) < 3))):
-            continue
+                or (len(words) == 1 and (find_regions(name) or len(name) < 3
+                                         or (not english and find_regions(key.capitalize()))))):
+            continue  # (a single word's stem can be a country: Polish "Pakistanie" -> "pakistan")
         mentions[key] += 1
         located[key] += english and before in _LOCATIVE
         named_by.setdefault(key, set()).add(m.outlet_id)
