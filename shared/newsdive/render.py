@@ -165,7 +165,7 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
 #   elsewhere mid-sentence, or it is not an everyday word of the text's language (wordfreq Zipf < 3.5; < 4.5 when
 #   more capitalised words follow it, so a first name stays), so "The", "Heavy", "Nach" or "Selon" opening a
 #   sentence are not names;
-# - German capitalises every noun: there a word that is everyday German (Zipf >= 2) and used far more in German
+# - German capitalises every noun: there a word that is everyday German (Zipf >= 3) and used far more in German
 #   than in English (2 Zipf points or more: names travel between languages, nouns do not), or a rare compound
 #   ending in such a noun ("Impfdosen"), is a noun wherever it stands. Nouns are dropped from the start of a run
 #   ("Bundeskanzler Olaf Scholz" -> "Olaf Scholz", "Präsident", "Manche Menschen"); a single word is a name only
@@ -232,13 +232,18 @@ _SNOWBALL = {"ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el
 def name_language(language: str | None) -> str | None:
     """The language whose rules read names in a text declared as `language` (its primary subtag), or None when
     the key-player method does not cover it: wordfreq has no frequencies for it (wordfreq would silently answer
-    with English ones). Scripts without capital letters are refused per text (see `_cased`)."""
+    with English ones), or its script has no capital letters. A text mostly in a script without capitals is
+    refused too (see `_cased`)."""
     code = (language or "").split("-")[0].lower()
     if not code:
         return None
-    from wordfreq import available_languages
+    from wordfreq import available_languages, top_n_list
 
-    return code if code in available_languages() else None
+    if code not in available_languages():
+        return None
+    # The language's own most frequent words tell whether its script has capital letters (not Chinese, Japanese,
+    # Korean, Arabic, Hindi...: whatever Latin names their texts carry are not read with rules made for others).
+    return code if _cased(" ".join(top_n_list(code, 100))) else None
 
 
 def _cased(text: str) -> bool:
@@ -274,23 +279,24 @@ def _common_word(word: str, language: str = "en", threshold: float = _EVERYDAY) 
     return _zipf(word, language) >= threshold
 
 
-def _german_noun(word: str, language: str) -> bool:
-    """A common noun (or other everyday word) of a language that capitalises nouns: everyday there and far more
-    used there than in English ("Regierung", "Beweisaufnahme", "Nach"; not "Scholz", "Putin", "Fed"), or a rare
-    compound whose tail is one ("Impfdosen"). Hyphenated words are judged by their last part."""
+def _german_noun(word: str, language: str, everyday: float = 3.0) -> bool:
+    """A common noun (or other everyday word) of a language that capitalises nouns: everyday there (Zipf >=
+    `everyday`) and far more used there than in English ("Regierung", "Unterschriften", "Nach"; not "Scholz",
+    "Putin", "Fed"), or a rarer compound whose tail is one ("Impfdosen", "Beweisaufnahme"). Hyphenated words are
+    judged by their last part. A lone word is judged with a lower bar (2: "Gegenoffensive", "Ahrtal") than a word
+    opening a longer run (3: "Annalena" in "Annalena Baerbock" stays)."""
     word = re.split(r"[-–]", _bare(word))[-1]
     if len(word) < 2:
         return False
 
     def noun(w: str) -> bool:
         z = _zipf(w, language)
-        return z >= 2.0 and z - _zipf(w, "en") >= 2.0
+        return z >= everyday and z - _zipf(w, "en") >= 2.0
 
     if noun(word):
         return True
-    if _zipf(word, language) < 3.0:
-        return any(noun(word[i:]) for i in range(3, len(word) - 3))
-    return False
+    # A rarer word is a noun as a compound ending in one ("Impfdosen"); else it may be a name ("Annalena").
+    return _zipf(word, language) < 3.0 and any(noun(word[i:]) for i in range(3, len(word) - 3))
 
 
 def _after_nouns(run: list[str], language: str) -> list[str]:
@@ -344,7 +350,7 @@ def _single_name(word: str, language: str, surnames: set[str]) -> bool:
     bare = _bare(word)
     if bare in surnames or _shouting(word):
         return True
-    return _zipf(bare, language) < 3.0 and not _german_noun(word, language)
+    return _zipf(bare, language) < 3.0 and not _german_noun(word, language, everyday=2.0)
 
 
 def _dateline_cut(text: str) -> str:
@@ -477,7 +483,7 @@ def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_
     mid_sentence = {_key(w) for _, _, run, start, _ in runs for w in (run[1:] if start else run)}
     # Words the story itself names after a first name ("Annalena Baerbock"): names, even where nouns are capitalised.
     surnames = {_bare(name[-1]) for _, lang, run, _, _ in runs if lang in _NOUNS_CAPITALISED
-                for name in [_after_nouns(run, lang)] if len(name) >= 2}
+                for name in [_after_nouns(run, lang)] if len(name) >= 2 and _zipf(_bare(name[-1]), lang) < 6}
     outlets = {_key(re.sub(r"^The\s+", "", plain(m.outlet))) for m in members}
     outlets |= {_key(plain(m.outlet)) for m in members}
     places = {r.lower() for r in story.regions}
@@ -498,6 +504,10 @@ def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_
             if len(words) == 1 and not _single_name(words[0], lang, surnames):
                 continue
         not_names = _NOT_NAMES if english else _EMPTY
+        if not english:  # a place opening a longer run: "России Владимир Путин" -> "Владимир Путин"
+            while len(words) > 1 and (_bare(words[0]) in _places(lang)
+                                      or _name_key(words[0], lang) in _places(lang)):
+                words = words[1:]
         if english:
             titled = [i for i, w in enumerate(words[:-1]) if w.lower() in _TITLES]
             if titled:  # "Regional Renewal Minister Leopold Ashdown" -> "Leopold Ashdown"
