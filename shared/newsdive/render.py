@@ -165,7 +165,7 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
 #   elsewhere mid-sentence, or it is not an everyday word of the text's language (wordfreq Zipf < 3.5; < 4.5 when
 #   more capitalised words follow it, so a first name stays), so "The", "Heavy", "Nach" or "Selon" opening a
 #   sentence are not names;
-# - German capitalises every noun: there a word that is everyday German (Zipf >= 3) and used far more in German
+# - German capitalises every noun: there a word that is everyday German (Zipf > 3) and used far more in German
 #   than in English (2 Zipf points or more: names travel between languages, nouns do not), or a rare compound
 #   ending in such a noun ("Impfdosen"), is a noun wherever it stands. Nouns are dropped from the start of a run
 #   ("Bundeskanzler Olaf Scholz" -> "Olaf Scholz", "Präsident", "Manche Menschen"); a single word is a name only
@@ -243,7 +243,7 @@ def name_language(language: str | None) -> str | None:
         return None
     # The language's own most frequent words tell whether its script has capital letters (not Chinese, Japanese,
     # Korean, Arabic, Hindi...: whatever Latin names their texts carry are not read with rules made for others).
-    return code if _cased(" ".join(top_n_list(code, 100))) else None
+    return code if _cased(" ".join(top_n_list(code, 100, wordlist="small"))) else None
 
 
 def _cased(text: str) -> bool:
@@ -261,10 +261,13 @@ def _stemmer(language: str):  # noqa: ANN202 - snowballstemmer has no type hints
 
 
 @lru_cache(maxsize=16384)
-def _zipf(word: str, language: str) -> float:
-    from wordfreq import zipf_frequency  # loaded on first use only (about 0.2 s a language)
+def _zipf(word: str, language: str, wordlist: str = "small") -> float:
+    """wordfreq's Zipf frequency. The small lists (exact above Zipf 3, 0 below; about 0.1 s and a few MB to load
+    a language) serve every threshold here; only English frequencies below 3, for the German noun test, need the
+    large list (about 1 s and 60 MB on first use)."""
+    from wordfreq import zipf_frequency  # loaded on first use only
 
-    return zipf_frequency(word, language)
+    return zipf_frequency(word, language, wordlist=wordlist)
 
 
 def _bare(word: str) -> str:
@@ -279,19 +282,18 @@ def _common_word(word: str, language: str = "en", threshold: float = _EVERYDAY) 
     return _zipf(word, language) >= threshold
 
 
-def _german_noun(word: str, language: str, everyday: float = 3.0) -> bool:
-    """A common noun (or other everyday word) of a language that capitalises nouns: everyday there (Zipf >=
-    `everyday`) and far more used there than in English ("Regierung", "Unterschriften", "Nach"; not "Scholz",
-    "Putin", "Fed"), or a rarer compound whose tail is one ("Impfdosen", "Beweisaufnahme"). Hyphenated words are
-    judged by their last part. A lone word is judged with a lower bar (2: "Gegenoffensive", "Ahrtal") than a word
-    opening a longer run (3: "Annalena" in "Annalena Baerbock" stays)."""
+def _german_noun(word: str, language: str) -> bool:
+    """A common noun (or other everyday word) of a language that capitalises nouns: everyday there (Zipf above 3)
+    and far more used there than in English ("Regierung", "Unterschriften", "Nach"; not "Scholz", "Putin", "Fed"),
+    or a rarer compound whose tail is one ("Impfdosen", "Beweisaufnahme"); a rare word that is no such compound
+    may be a name ("Annalena", "Nadeschdin"). Hyphenated words are judged by their last part."""
     word = re.split(r"[-–]", _bare(word))[-1]
     if len(word) < 2:
         return False
 
     def noun(w: str) -> bool:
         z = _zipf(w, language)
-        return z >= everyday and z - _zipf(w, "en") >= 2.0
+        return z > 3.0 and z - _zipf(w, "en", "large") >= 2.0
 
     if noun(word):
         return True
@@ -350,7 +352,7 @@ def _single_name(word: str, language: str, surnames: set[str]) -> bool:
     bare = _bare(word)
     if bare in surnames or _shouting(word):
         return True
-    return _zipf(bare, language) < 3.0 and not _german_noun(word, language, everyday=2.0)
+    return _zipf(bare, language) < 3.0 and not _german_noun(word, language)
 
 
 def _dateline_cut(text: str) -> str:

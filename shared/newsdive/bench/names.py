@@ -9,7 +9,7 @@ of labelled key players that are names; `recall` is the share of the names label
 The peer measured in the same run is the same counter with English rules on every text (`english-rules`: what
 newsdive did before it read a text's language). `--lead-words` widens the text read (the product reads the title
 and about 70 words): more key players, the same rules. `--list` prints every page's key players and slug, for
-labelling.
+labelling. `--first-call` measures what a fresh interpreter pays for its first story in a language.
 """
 
 from __future__ import annotations
@@ -114,6 +114,47 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+# Our own sentences, one per language, for the first-call cost (not labelled, not scored).
+FIRST_CALL_TEXTS = {
+    "en": ("Senate passes housing bill", "The Senate passed the housing bill on Tuesday. Senator Maria Hollis said "
+           "the bill would help renters. Maria Hollis called the vote historic."),
+    "de": ("Bundestag beschließt Haushalt", "Bundeskanzler Olaf Scholz sprach von einem guten Tag. Die Opposition um "
+           "Friedrich Merz kritisierte die Pläne. Olaf Scholz sagte, die Regierung werde sparen."),
+    "fr": ("Le Sénat adopte le budget", "Le président Emmanuel Macron a salué le vote. Selon Marine Le Pen, le texte "
+           "est injuste. Emmanuel Macron a promis des mesures."),
+    "ru": ("Путин провёл переговоры", "Президент Владимир Путин провёл переговоры в Москве. Итоги встречи Владимир "
+           "Путин не раскрыл."),
+}
+_FIRST_CALL = """
+import sys, time
+from newsdive.render import key_players, slugify
+from newsdive.story import Member, StoryRecord
+title, lead, lang = sys.argv[1:4]
+m = Member(article_id="a1", outlet_id="o1", outlet="Outlet", bias="center", title=title,
+           url="https://o.example/1", lead=lead, language=lang)
+start = time.perf_counter()
+key_players(StoryRecord(story_id="a1", members={"a1": m}), [m]); slugify(title, "a1")
+peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))  # kB, this process
+print((time.perf_counter() - start) * 1000, int(peak) / 1024)
+"""
+
+
+def first_call(runs: int = 3) -> dict[str, dict[str, float]]:
+    """Median milliseconds and peak memory (MB) of a fresh interpreter's first key players and slug of a story in
+    each language: what a publish container pays once per language (word lists, CLDR data, stemmers)."""
+    import statistics
+    import subprocess  # noqa: S404 - runs this interpreter with a fixed argument list
+    import sys
+
+    out = {}
+    for lang, (title, lead) in FIRST_CALL_TEXTS.items():
+        samples = [subprocess.run([sys.executable, "-c", _FIRST_CALL, title, lead, lang], check=True,  # noqa: S603
+                                  capture_output=True, text=True).stdout.split() for _ in range(runs)]
+        out[lang] = {"ms": round(statistics.median(float(s[0]) for s in samples)),
+                     "peak_mb": round(statistics.median(float(s[1]) for s in samples))}
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdive bench names",
@@ -126,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "aggregate stores)")
     parser.add_argument("--list", action="store_true", help="print every page's key players and slug")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--first-call", action="store_true", help="also measure, in fresh interpreters, the "
+                        "first key players and slug of a story per language (time and peak memory)")
     return parser
 
 
@@ -153,8 +196,11 @@ def main(argv: list[str] | None = None) -> int:
                         for n in p.players.get("newsdive", [])]
             print(f"{p.id}\t{p.language}\t{'; '.join(verdicts)}\t{p.slug}")
         print()
+    cost = first_call() if args.first_call else None
     if args.json:
         out = {"pages": len(pages), "lead_words": args.lead_words, "seconds": round(seconds, 2), "languages": {}}
+        if cost is not None:
+            out["first_call"] = cost
         for lang in slugs:
             entry: dict[str, object] = {"pages_with_article": len(slugs[lang]), "slugs_with_letters": readable[lang]}
             for method in methods:
@@ -200,4 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"goal: key players that are names >= 80% outside English: "
           f"{'n/a' if precision is None else f'{precision:.0%}'}; every slug with letters: "
           f"{sum(readable.values())}/{sum(map(len, slugs.values()))} pages with an article")
+    if cost is not None:
+        print("first key players and slug in a fresh interpreter (median of 3): "
+              + ", ".join(f"{lang} {c['ms']:.0f} ms / {c['peak_mb']:.0f} MB peak" for lang, c in cost.items()))
     return 0
