@@ -411,7 +411,7 @@ def _runs(sentence: str) -> Iterable[tuple[list[str], bool, str]]:
             words = [w for w in words if not _shouting(w)]
         return _trim(words)
 
-    for i, (token, start, end) in enumerate(tokens):
+    for i, (token, start, _end) in enumerate(tokens):
         word = token.rstrip(".") or token
         elided = _ELISION.match(word)
         if elided and word[elided.end():][:1].isupper():
@@ -426,7 +426,8 @@ def _runs(sentence: str) -> Iterable[tuple[list[str], bool, str]]:
             continue
         if joined and word.lower() in _CONNECTORS:  # "of", "de la", "von der" between two capitalised words
             j = i + 1
-            while j < len(tokens) and tokens[j][0].lower() in _CONNECTORS and not sentence[tokens[j - 1][2]:tokens[j][1]].strip():
+            while (j < len(tokens) and tokens[j][0].lower() in _CONNECTORS
+                   and not sentence[tokens[j - 1][2]:tokens[j][1]].strip()):
                 j += 1
             if (j < len(tokens) and tokens[j][0][:1].isupper()
                     and not sentence[tokens[j - 1][2]:tokens[j][1]].strip()):

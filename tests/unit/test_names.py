@@ -107,7 +107,8 @@ def test_polish_inflected_country_is_not_a_player():
 @pytest.mark.parametrize(("language", "title", "lead"), [
     ("zh", "北京举行新闻发布会 Apple Apple",
      "国家发展和改革委员会在北京举行新闻发布会。Apple 公司代表 Tim Cook 出席。Tim Cook 表示支持。"),
-    ("ja", "東京で記者会見 Sony Sony", "ソニーグループの Kenichiro Yoshida 会長が東京で会見した。Kenichiro Yoshida 氏は語った。"),
+    ("ja", "東京で記者会見 Sony Sony",
+     "ソニーグループの Kenichiro Yoshida 会長が東京で会見した。Kenichiro Yoshida 氏は語った。"),
     ("zu", "UMongameli uCyril Ramaphosa ukhulume eThekwini",
      "UMongameli uCyril Ramaphosa ukhulume nabantu eThekwini. UCyril Ramaphosa uthe uhulumeni uzosiza."),
     ("ar", "الرئيس يزور القاهرة", "زار الرئيس القاهرة اليوم. وقال الرئيس إن الزيارة ناجحة."),
@@ -175,3 +176,41 @@ def test_every_script_gives_letters_within_the_slug_limits(title):
 
 def test_a_title_without_letters_or_digits_gives_the_bare_id():
     assert slugify("★ — ★", "0123abcdef") == "0123abcdef"
+
+
+# -- the names bench and its hand labels -------------------------------------------------------------------------
+
+
+def test_the_label_file_is_well_formed():
+    import json
+
+    from newsdive.bench.names import LABELS
+
+    data = json.loads(LABELS.read_text(encoding="utf-8"))
+    assert data["_format"] and data["pages"]
+    for page, entry in data["pages"].items():
+        assert re.fullmatch(r"[a-z]{2,3}/\w+_\d{4}_\d{2}_\d{2}", page), page
+        assert re.fullmatch(r"[a-z]{2,3}", entry["language"])
+        names, not_names = {n.casefold() for n in entry["names"]}, {n.casefold() for n in entry["not_names"]}
+        assert not names & not_names, page
+
+
+def test_the_bench_scores_precision_and_recall_per_language_from_labels(tmp_path):
+    import json
+
+    from newsdive.bench.names import Page, load_labels, main, score
+
+    path = tmp_path / "labels.json"
+    path.write_text(json.dumps({"pages": {
+        "de/A_2026_01_01": {"language": "de", "names": ["Olaf Scholz", "Annalena Baerbock"],
+                            "not_names": ["Beweisaufnahme"]},
+    }}), encoding="utf-8")
+    labels = load_labels(path)
+    pages = [Page(id="de/A_2026_01_01", language="de",
+                  players={"newsdive": ["olaf scholz", "Beweisaufnahme", "Berlin"]}),
+             Page(id="fr/B_2026_01_01", language="fr", players={"newsdive": ["Emmanuel Macron"]})]
+    row = score(pages, labels, "newsdive")["de"]
+    assert (row["players"], row["names"], row["not_names"], row["unlabelled"]) == (3, 1, 1, 1)
+    assert (row["labelled_names"], row["names_found"]) == (2, 1)
+    assert score(pages, labels, "newsdive")["fr"]["unlabelled"] == 1
+    assert main(["--dataset", str(tmp_path / "absent")]) == 0  # no dataset: says so and exits 0

@@ -81,7 +81,7 @@ def read_pages(dataset: Path, lead_words: int) -> list[Page]:
         page.slug = slugify(article.display_title, article.id)
         try:
             member = member_of(article)
-        except Exception:  # noqa: BLE001 - a stage failing on a page (issue 16's CJK tokenizers): no players
+        except Exception:  # noqa: BLE001, S112 - a stage failing on a page (issue 16's CJK tokenizers): no players
             continue
         member = member.model_copy(update={"lead": lead(extracted.paragraphs, max_words=lead_words)})
         for method, language in (("newsdive", member.language), ("english-rules", "en")):
@@ -213,8 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0
 
-    print(f"fundus-news-pages: {len(pages)} pages (counted: those with an article), {args.lead_words} words read, labels: {args.labels.name} "
-          f"({len(labels)} pages), {seconds:.1f} s")
+    print(f"fundus-news-pages: {len(pages)} pages (counted: those with an article), {args.lead_words} words read, "
+          f"labels: {args.labels.name} ({len(labels)} pages), {seconds:.1f} s")
     print(f"{'lang':<5}{'pages':>6}{'slugs ok':>9}   {'newsdive: players precision recall':<37}"
           f"{'english-rules: players precision recall':<40}")
     totals = {method: Counter() for method in methods}
