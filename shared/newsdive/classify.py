@@ -155,9 +155,9 @@ def _keyword_index(language: str) -> tuple[dict[tuple[str, ...], str], list[tupl
     return phrases, tails, substrings
 
 
-def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:
-    """Keyword hits per category in a text of the given language (a phrase counts once); empty for a language
-    without keyword data."""
+def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = False) -> Counter[str]:
+    """Keyword hits per category in a text of the given language (a phrase counts once; with `distinct`, each
+    keyword counts once however often it recurs); empty for a language without keyword data."""
     lang = base_language(language)
     scores: Counter[str] = Counter()
     if lang not in KEYWORD_LANGUAGES:
@@ -168,19 +168,27 @@ def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:
             hits = text.count(word) if not word.isascii() else len(re.findall(
                 rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, flags=re.IGNORECASE))
             if hits:
-                scores[category] += hits
+                scores[category] += 1 if distinct else hits
         return scores
     words = _WORD.findall(text.lower())
     stems = _stems(words, lang)
     longest = max((len(p) for p in phrases), default=1)
     matched = [False] * len(stems)
+    seen: set[object] = set()
+
+    def hit(key: object, category: str) -> None:
+        if not (distinct and key in seen):
+            scores[category] += 1
+            seen.add(key)
+
     for n in range(longest, 0, -1):
         for i in range(len(stems) - n + 1):
             if any(matched[i:i + n]):
                 continue
-            category = phrases.get(tuple(stems[i:i + n]))
+            key = tuple(stems[i:i + n])
+            category = phrases.get(key)
             if category:
-                scores[category] += 1
+                hit(key, category)
                 matched[i:i + n] = [True] * n
     if tails:
         for i, word in enumerate(words):
@@ -188,7 +196,7 @@ def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:
                 continue
             for tail, category in tails:
                 if len(word) > len(tail) + 2 and word.endswith(tail):
-                    scores[category] += 1
+                    hit(tail, category)
                     break
     return scores
 
@@ -340,7 +348,27 @@ def _place_names(language: str) -> dict[str, str]:
             add(short, code)
         for name in _EN_AMBIGUOUS:
             found.pop(name, None)
-    return {name: next(iter(codes)) for name, codes in found.items() if len(codes) == 1}
+    return {name: next(iter(codes)) for name, codes in found.items()
+            if len(codes) == 1 and not _common_word(name, next(iter(codes)), language)}
+
+
+_COMMON_ZIPF = 4.0  # wordfreq's Zipf scale: 4 is a word used once in about 10,000 words
+_SMALL_PLACE = 1_000_000
+
+
+def _common_word(name: str, code: str, language: str) -> bool:
+    """A name that is also an everyday word of the language ("Reunión", a meeting; "Georgia") names its place
+    only when the place is large enough to be what the word means more often (populations from countryinfo)."""
+    if " " in name or language in _UNSPACED:  # wordfreq would need a word segmenter; no case there anyway
+        return False
+    from wordfreq import zipf_frequency
+
+    try:
+        common = zipf_frequency(name.lower(), language) >= _COMMON_ZIPF
+    except (LookupError, ImportError):
+        return False
+    population = (_countryinfo().get(code) or {}).get("population") or 0
+    return common and population < _SMALL_PLACE
 
 
 @lru_cache(maxsize=32)

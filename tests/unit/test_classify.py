@@ -53,3 +53,95 @@ def test_the_primary_region_is_the_most_named_with_title_mentions_counting_more(
 def test_demonyms_and_capitals_count_but_lower_case_words_do_not():
     assert regions("Ukrainian and Polish ministers met in Kyiv") == ["Ukraine", "Poland"]
     assert regions("They carved the turkey and chatted about china plates") == []
+
+
+# --- every language: keywords only in their own language, sections across languages, regions from CLDR --------
+
+
+def test_german_text_gets_german_keywords_and_never_english_ones():
+    # "war" is German for "was": it must not vote `world` as the English word would
+    assert categorize("Ein ruhiger Tag", "Es war ein langer Abend, und es war spät.", language="de") == FALLBACK
+    assert categorize("Bundestag stimmt über das Gesetz ab", "Die Koalition und die Opposition streiten.",
+                      language="de") == "politics"
+    assert categorize("Der Trainer lobt die Mannschaft", "Nach dem Sieg in der Bundesliga jubelten die Spieler.",
+                      language="de") == "sports"
+    # a compound ends with a keyword: Landtagswahl, Fußballtrainer
+    assert categorize("Landtagswahlen im Herbst", "", language="de-AT") == "politics"
+
+
+def test_french_spanish_and_italian_keywords():
+    assert categorize("La Bourse de Paris recule", "Les investisseurs craignent l'inflation et la banque centrale.",
+                      language="fr") == "business"
+    assert categorize("El hospital vacuna a los pacientes", "Los médicos temen una epidemia de gripe.",
+                      language="es") == "health"
+    assert categorize("Il nuovo film del regista", "L'attrice e il cantante al festival del cinema.",
+                      language="it") == "entertainment"
+
+
+def test_chinese_japanese_and_korean_keywords_as_substrings():
+    assert categorize("科学家发现新的行星", "研究人员用望远镜观测到这颗行星。", language="zh") == "science"
+    assert categorize("日銀が金利を据え置き", "市場では株価が上昇した。", language="ja") == "business"
+    assert categorize("축구 대표팀 감독 선임", "선수들은 월드컵 결승을 준비한다.", language="ko") == "sports"
+
+
+def test_a_language_without_keyword_data_gets_no_keyword_verdict():
+    # Swedish has no keyword data: English words in it ("film", "match") decide nothing; the section still does
+    assert categorize("Ny film om match", "En film om en match.", language="sv") == FALLBACK
+    assert categorize("Ny film", "En film.", language="sv", url="https://tidning.example/sport/a/1") == "sports"
+    assert categorize("Ny film", "En film.", language="sv", source_country="SE",
+                      url="https://tidning.example/nyheter/a/1") == FALLBACK
+
+
+def test_section_names_in_many_languages():
+    cases = {
+        "https://zeitung.example/politik/ausland/a-1": "politics",
+        "https://zeitung.example/wirtschaft/unternehmen/a-2": "business",
+        "https://journal.example/economie/article/3": "business",
+        "https://diario.example/internacional/2024-10-15/x.html": "world",
+        "https://diario.example/deportes/formula-1/x.html": "sports",
+        "https://giornale.example/cronaca/x": None,
+        "https://sports.portal.example/story/1": "sports",
+        "https://news.example/%E5%9B%BD%E9%99%85/1.html": "world",  # 国际 percent-encoded
+    }
+    for url, expected in cases.items():
+        assert section_category(None, url) == expected, url
+    assert section_category("Économie") == "business"
+    assert section_category("国际新闻") == "world"
+    assert section_category("経済・金融") == "business"
+    assert section_category("스포츠") == "sports"
+    assert section_category("Gesellschaft") is None
+
+
+def test_regions_from_country_names_in_the_article_language():
+    assert regions("Russland und Frankreich verhandeln; Niemcy nicht.", language="de") == ["Russia", "France"]
+    assert regions("Niemcy i Rosja rozmawiają.", language="pl") == ["Germany", "Russia"]
+    assert regions("La France et l'Allemagne signent un accord.", language="fr") == ["France", "Germany"]
+    assert regions("España y México firman un acuerdo.", language="es") == ["Spain", "Mexico"]
+    assert regions("中国和日本举行会谈。", language="zh") == ["China", "Japan"]
+    assert regions("日本とドイツの首脳が会談した。", language="ja") == ["Japan", "Germany"]
+
+
+def test_inflected_names_and_capitals_in_the_language():
+    # German genitive, Russian cases (Snowball stems), Turkish suffix after an apostrophe
+    assert regions("Die Politik Russlands und Frankreichs", language="de") == ["Russia", "France"]
+    assert regions("Переговоры России и Германии", language="ru") == ["Russia", "Germany"]
+    assert regions("Türkiye'de ve Almanya'da seçim", language="tr") == ["Türkiye", "Germany"]
+    # capitals as CLDR names them in the language
+    assert regions("Gespräche in Moskau", language="de") == ["Russia"]
+    assert regions("モスクワで会談", language="ja") == ["Russia"]
+    assert regions("Reunión en Varsovia", language="es") == ["Poland"]
+
+
+def test_english_country_names_do_not_match_in_other_languages_and_words_are_not_places():
+    # a German text does not get English demonyms read into it, and capitalised common words are no places
+    assert regions("Die Regierung war gestern in Zürich.", language="de") == ["Switzerland"]
+    assert regions("Die Reunión in Madrid war eine Reunión.", language="es") == ["Spain"]  # a meeting, no island
+    assert regions("Der Bundestag tagt.", language="de") == []
+    assert regions("Michael Jordan and Chad met in Georgia") == []
+
+
+def test_the_world_fallback_uses_the_article_language():
+    assert categorize("Ruhiger Tag in Peru", "In Lima passierte nichts.", language="de",
+                      source_country="DE") == "world"
+    assert categorize("Ruhiger Tag in Deutschland", "Nichts passierte.", language="de",
+                      source_country="DE") == FALLBACK

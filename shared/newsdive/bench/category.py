@@ -9,7 +9,8 @@ the `--dataset` folders (each may be the data root or the set's own folder; a se
   keyword rules may be looked at and tuned on, `held-out` the half nobody tunes on; the goal is judged on
   held-out stories (and printed for all).
 - **allsides**: ``news-story-clusters/allsides-roundups-neus/allsides_roundup_articles_flat.csv``: English title
-  and excerpt; the story's AllSides topic maps onto a set of acceptable categories (`ALLSIDES_TOPICS`); topics
+  and excerpt, split in halves like UCI; the story's AllSides topic maps onto a set of acceptable categories
+  (`ALLSIDES_TOPICS`); topics
   the taxonomy has no place for (crime, education, religion, ...) are not scored and are counted.
 - **fundus**: ``fundus-news-pages/manifest.json``: real pages in ~16 languages; the label is the category the
   publisher's own section names: the URL path's section, else the first of the page's topics (fundus'
@@ -126,7 +127,7 @@ def load_allsides(path: Path) -> tuple[list[Case], Counter[str]]:
                 seen.add(row["story_id"])
                 continue
             cases.append(Case(story=row["story_id"], truth=truth, title=row["title"], body=row["body_excerpt"],
-                              url=row["url"]))
+                              url=row["url"], split=story_split(row["story_id"])))
     return cases, unscored
 
 
@@ -215,6 +216,14 @@ def cold_first_call() -> float:
     return round(float(out.stdout.strip()), 3)
 
 
+def _splits(cases: list[Case], predicted: list[str]) -> dict[str, Any]:
+    out = {}
+    for split in ("dev", "held-out"):
+        picked = [(c, p) for c, p in zip(cases, predicted, strict=True) if c.split == split]
+        out[split] = score([c for c, _ in picked], [p for _, p in picked])
+    return out
+
+
 def evaluate(roots: list[Path]) -> dict[str, Any]:
     """Every labelled set found under the roots: figures per set (and per split or language)."""
     results: dict[str, Any] = {}
@@ -222,10 +231,8 @@ def evaluate(roots: list[Path]) -> dict[str, Any]:
     if uci:
         cases = load_uci(uci)
         predicted, rate = classify_all(cases)
-        res: dict[str, Any] = {"all": score(cases, predicted), "articles_per_second": round(rate)}
-        for split in ("dev", "held-out"):
-            picked = [(c, p) for c, p in zip(cases, predicted, strict=True) if c.split == split]
-            res[split] = score([c for c, _ in picked], [p for _, p in picked])
+        res: dict[str, Any] = {"all": score(cases, predicted), **_splits(cases, predicted),
+                               "articles_per_second": round(rate)}
         res["baseline"] = baseline(cases)
         res["goal_story_accuracy"] = GOAL_UCI
         res["goal_met_held_out"] = (res["held-out"]["story_accuracy"] or 0) >= GOAL_UCI
@@ -234,8 +241,9 @@ def evaluate(roots: list[Path]) -> dict[str, Any]:
     if allsides:
         cases, unscored = load_allsides(allsides)
         predicted, rate = classify_all(cases)
-        results["allsides"] = {"all": score(cases, predicted), "articles_per_second": round(rate),
-                               "baseline": baseline(cases), "unscored_stories": sum(unscored.values()),
+        results["allsides"] = {"all": score(cases, predicted), **_splits(cases, predicted),
+                               "articles_per_second": round(rate), "baseline": baseline(cases),
+                               "unscored_stories": sum(unscored.values()),
                                "unscored_topics": dict(unscored.most_common())}
     manifest = _find(roots, Path("manifest.json"), FUNDUS / "manifest.json")
     if manifest:
@@ -277,7 +285,9 @@ def table(results: dict[str, Any], cold: float | None) -> str:
         "uci": lambda r: [("newsdive: all", r["all"]), ("newsdive: dev", r["dev"]),
                           ("newsdive: held-out", r["held-out"]),
                           (f"baseline: {r['baseline']['category']}", r["baseline"])],
-        "allsides": lambda r: [("newsdive", r["all"]), (f"baseline: {r['baseline']['category']}", r["baseline"])],
+        "allsides": lambda r: [("newsdive: all", r["all"]), ("newsdive: dev", r["dev"]),
+                               ("newsdive: held-out", r["held-out"]),
+                               (f"baseline: {r['baseline']['category']}", r["baseline"])],
         "fundus": lambda r: [("newsdive: text only", r["all"]), ("  English", r["english"]),
                              ("  other languages", r["other_languages"]),
                              *((f"    {lang}", s) for lang, s in r["per_language"].items() if lang != "en"),
