@@ -63,7 +63,7 @@ _LEAD_CHARS = 600  # unspaced scripts: about as much text as 250 words
 _EN_SHORT = {"US": "US", "U.S.": "US", "USA": "US", "U.S.A.": "US", "UK": "GB", "U.K.": "GB", "Britain": "GB",
              "EU": "EU", "UAE": "AE", "America": "US"}
 _EN_AMBIGUOUS = {"Jordan", "Chad", "Georgia", "Jersey", "Guernsey", "Man", "Niger", "Dominica", "Victoria",
-                 "Kingston", "Georgetown", "Santiago", "Lima"}
+                 "Kingston", "Georgetown", "Santiago"}
 _NOT_PLACES = {"UN", "EZ", "ZZ", "QO", "XA", "XB", "AQ"}  # CLDR codes of no country one can be "about"
 
 
@@ -111,7 +111,8 @@ def _sections() -> tuple[dict[str, str], dict[str, str]]:
 
 def section_category(section: str | None, url: str | None = None) -> str | None:
     """The category a publisher's section name maps to (in any language), else the category of one of the first
-    URL path segments or of the host's first label ("sports.example.com"), if any."""
+    three URL path segments (also as "<section>-news" or "<section>-<number>") or of the host's first label
+    ("sports.example.com"), if any."""
     whole, inner = _sections()
     candidates: list[str] = []
     if section:
@@ -123,7 +124,7 @@ def section_category(section: str | None, url: str | None = None) -> str | None:
     if url:
         parts = urlsplit(url.strip())
         path = unquote(parts.path).lower()
-        candidates.extend(seg for seg in path.split("/")[:3] if seg)
+        candidates.extend(seg for seg in path.split("/")[:4] if seg)
         host = (parts.hostname or "").split(".")
         if len(host) > 2:
             candidates.append(host[0])
@@ -133,6 +134,12 @@ def section_category(section: str | None, url: str | None = None) -> str | None:
         for key, category in inner.items():
             if key in word:
                 return category
+        parts = re.split(r"[-_]", word)
+        if len(parts) == 2:  # "business-news", "news_world", "technology-26519395", "banking-finance"
+            found = {whole.get(p) for p in parts if p in whole}
+            rest = [p for p in parts if p not in whole]
+            if len(found) == 1 and all(p == "news" or p.isdigit() for p in rest):
+                return found.pop()
     return None
 
 
@@ -207,6 +214,9 @@ def _lead(body: str, language: str) -> str:
     return " ".join(body.split()[:_LEAD_WORDS])
 
 
+FOREIGN_VOTES = 3  # an article mainly about a country other than its outlet's: votes `world` as a title keyword does
+
+
 def categorize(title: str, body: str, *, section: str | None = None, url: str | None = None,
                source_country: str | None = None, language: str | None = None) -> str:
     """One category per article: section first, else the keyword vote of the article's language over title (x3)
@@ -219,11 +229,14 @@ def categorize(title: str, body: str, *, section: str | None = None, url: str | 
     scores = keyword_scores(lead, lang)
     for category, hits in keyword_scores(title, lang).items():
         scores[category] += 3 * hits
+    home = country_name(source_country)
+    places = regions(lead, title=title, language=lang) if home else []
+    if places and places[0] != home:  # mainly about another country: foreign news
+        scores["world"] += FOREIGN_VOTES
     if scores:
         best = max(scores.values())
         return next(c for c in TAXONOMY if scores.get(c, 0) == best)
-    home = country_name(source_country)
-    if home and any(r != home for r in regions(lead, title=title, language=lang)):
+    if any(r != home for r in places):
         return "world"
     return FALLBACK
 
@@ -340,6 +353,7 @@ def _place_names(language: str) -> dict[str, str]:
             add(city(zone, locale), code)
         elif language == "en":
             add(capital, code)
+            add(capital.split(",")[0].removesuffix(" D.C.").strip(), code)  # "Washington, D.C."
     if language == "en":
         for code, record in info.items():
             add(record.get("name"), code)

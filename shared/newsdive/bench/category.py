@@ -89,7 +89,8 @@ class Case:
     url: str | None = None
     section: str | None = None
     language: str = "en"
-    split: str = ""  # uci: dev or held-out
+    split: str = ""  # uci, allsides: dev or held-out
+    country: str | None = None  # the outlet's country, where the set tells it (fundus: its folder)
 
 
 def story_split(story: str) -> str:
@@ -159,7 +160,8 @@ def load_fundus(manifest: Path) -> tuple[list[Case], int]:
         language = PUBLISHER_LANGUAGE.get(rec["publisher"]) or COUNTRY_LANGUAGE.get(rec["country"], "")
         cases.append(Case(story=rec["html"], truth=frozenset({label}), title=expected.get("title", ""),
                           body="\n".join(paragraphs), url=rec.get("url"), language=language,
-                          section=", ".join(expected.get("topics") or [])))
+                          section=", ".join(expected.get("topics") or []),
+                          country={"uk": "GB", "ind": "IN"}.get(rec["country"], rec["country"].upper())))
     return cases, unlabelled
 
 
@@ -200,7 +202,7 @@ def classify_all(cases: list[Case], *, text_only: bool = False) -> tuple[list[st
 
     start = time.perf_counter()
     out = [categorize(c.title, c.body, section=None if text_only else c.section, url=None if text_only else c.url,
-                      language=c.language) for c in cases]
+                      language=c.language, source_country=c.country) for c in cases]
     elapsed = time.perf_counter() - start
     return out, (len(cases) / elapsed if elapsed > 0 else 0.0)
 
