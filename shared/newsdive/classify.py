@@ -156,7 +156,10 @@ def _keyword_index(language: str) -> tuple[dict[tuple[str, ...], str], list[tupl
             if language in _UNSPACED:
                 substrings.append((word, category))
                 continue
-            phrases[tuple(_stems(_WORD.findall(word.lower()), language))] = category
+            stems = _stems(_WORD.findall(word.lower()), language)
+            if any(len(st) < 2 for st in stems):
+                continue  # a short word whose stem is a particle (Russian "ии" -> "и") would match everywhere
+            phrases[tuple(stems)] = category
             if language in _COMPOUNDING and " " not in word and len(word) >= 4:
                 tails.append((word, category))
     return phrases, tails, substrings
@@ -197,6 +200,13 @@ def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = F
             if category:
                 hit(key, category)
                 matched[i:i + n] = [True] * n
+    for i, word in enumerate(words):  # "premier-ministre", "премьер-министр": the parts
+        if not matched[i] and "-" in word:
+            for part in word.split("-"):
+                key = tuple(_stems([part], lang))
+                if key in phrases:
+                    hit(key, phrases[key])
+                    matched[i] = True
     if tails:
         for i, word in enumerate(words):
             if matched[i]:
@@ -370,6 +380,13 @@ _COMMON_ZIPF = 4.0  # wordfreq's Zipf scale: 4 is a word used once in about 10,0
 _SMALL_PLACE = 1_000_000
 
 
+@lru_cache(maxsize=1)
+def _wordfreq_languages() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    return frozenset(available_languages())
+
+
 def _common_word(name: str, code: str, language: str) -> bool:
     """A name that is also an everyday word of the language ("Reunión", a meeting; "Georgia") names its place
     only when the place is large enough to be what the word means more often (populations from countryinfo)."""
@@ -377,6 +394,8 @@ def _common_word(name: str, code: str, language: str) -> bool:
         return False
     from wordfreq import zipf_frequency
 
+    if language not in _wordfreq_languages():  # wordfreq would answer with its nearest language's words
+        return False
     try:
         common = zipf_frequency(name.lower(), language) >= _COMMON_ZIPF
     except (LookupError, ImportError):

@@ -1,4 +1,13 @@
-from newsdive.classify import CATEGORIES, FALLBACK, TAXONOMY, categorize, majority, regions, section_category
+from newsdive.classify import (
+    CATEGORIES,
+    FALLBACK,
+    TAXONOMY,
+    categorize,
+    keyword_scores,
+    majority,
+    regions,
+    section_category,
+)
 
 
 def test_the_taxonomy_is_the_eight_fixed_categories_plus_a_fallback():
@@ -145,3 +154,20 @@ def test_the_world_fallback_uses_the_article_language():
                       source_country="DE") == "world"
     assert categorize("Ruhiger Tag in Deutschland", "Nichts passierte.", language="de",
                       source_country="DE") == FALLBACK
+
+
+def test_short_keywords_whose_stem_is_a_particle_and_hyphenated_words():
+    # Russian "ИИ" (AI) stems to "и" (and): it must not make every Russian text technology
+    assert categorize("Путин и премьер-министр встретились", "Президент и премьер говорили о законе.",
+                      language="ru") == "politics"
+    assert keyword_scores("и и и и", "ru") == {}
+    assert keyword_scores("Le premier-ministre parle", "fr")["politics"] == 1
+
+
+def test_a_language_wordfreq_does_not_know_is_not_read_with_english_frequencies():
+    from newsdive.classify import _common_word
+
+    assert _common_word("Jersey", "JE", "en")  # an everyday English word, and a small place
+    assert not _common_word("Jersey", "JE", "zu")  # wordfreq has no isiZulu: no English frequencies instead
+    assert not _common_word("Deutschland", "DE", "de")  # a large place keeps its name
+    assert categorize("Izindaba zanamuhla", "Amaphoyisa athi.", language="zu") == FALLBACK  # no keyword data

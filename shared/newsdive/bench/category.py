@@ -140,29 +140,25 @@ def fundus_label(url: str | None, topics: Iterable[str]) -> str | None:
         (c for c in (section_category(t) for t in topics) if c), None)
 
 
-def load_fundus(manifest: Path) -> tuple[list[Case], int]:
-    """The pages whose section names a category (text from the fundus expected output), and the count of the
-    rest."""
+def load_fundus(manifest: Path) -> list[Case]:
+    """Every page (text from the fundus expected output); `truth` is empty where the section names no category."""
     from newsdive.bench.metadata import COUNTRY_LANGUAGE, PUBLISHER_LANGUAGE
 
     root = manifest.parent
-    cases, unlabelled = [], 0
+    cases = []
     for rec in json.loads(manifest.read_text(encoding="utf-8")):
         expected = json.loads((root / rec["expected"]).read_text(encoding="utf-8")).get(rec["version_key"], {})
         label = fundus_label(rec.get("url"), expected.get("topics") or [])
-        if label is None:
-            unlabelled += 1
-            continue
         body = expected.get("body") or {}
         paragraphs = [*body.get("summary", [])]
         for section in body.get("sections", []):
             paragraphs.extend(section.get("paragraphs", []))
         language = PUBLISHER_LANGUAGE.get(rec["publisher"]) or COUNTRY_LANGUAGE.get(rec["country"], "")
-        cases.append(Case(story=rec["html"], truth=frozenset({label}), title=expected.get("title", ""),
+        cases.append(Case(story=rec["html"], truth=frozenset({label} if label else ()), title=expected.get("title", ""),
                           body="\n".join(paragraphs), url=rec.get("url"), language=language,
                           section=", ".join(expected.get("topics") or []),
                           country={"uk": "GB", "ind": "IN"}.get(rec["country"], rec["country"].upper())))
-    return cases, unlabelled
+    return cases
 
 
 # ------------------------------------------------------------------------------------------------------ scoring
@@ -249,7 +245,8 @@ def evaluate(roots: list[Path]) -> dict[str, Any]:
                                "unscored_topics": dict(unscored.most_common())}
     manifest = _find(roots, Path("manifest.json"), FUNDUS / "manifest.json")
     if manifest:
-        cases, unlabelled = load_fundus(manifest)
+        pages = load_fundus(manifest)
+        cases = [c for c in pages if c.truth]
         text_only, rate = classify_all(cases, text_only=True)
         with_section, _ = classify_all(cases)
         per_language: dict[str, Any] = {}
@@ -258,12 +255,19 @@ def evaluate(roots: list[Path]) -> dict[str, Any]:
             per_language[language] = score([c for c, _ in picked], [p for _, p in picked])
         english = [(c, p) for c, p in zip(cases, text_only, strict=True) if c.language == "en"]
         other = [(c, p) for c, p in zip(cases, text_only, strict=True) if c.language != "en"]
+        # every page, labelled or not, as the pipeline sees it (section, URL, text, outlet country): how many get
+        # no category at all
+        every, _ = classify_all(pages)
+        general: dict[str, Any] = {}
+        for name, keep in (("en", lambda c: c.language == "en"), ("other", lambda c: c.language != "en")):
+            picked = [p for c, p in zip(pages, every, strict=True) if keep(c)]
+            general[name] = {"pages": len(picked), "general": sum(p == "general" for p in picked)}
         results["fundus"] = {
             "all": score(cases, text_only), "with_section": score(cases, with_section),
             "english": score([c for c, _ in english], [p for _, p in english]),
             "other_languages": score([c for c, _ in other], [p for _, p in other]),
-            "per_language": per_language, "unlabelled_pages": unlabelled, "articles_per_second": round(rate),
-            "baseline": baseline(cases),
+            "per_language": per_language, "unlabelled_pages": len(pages) - len(cases),
+            "general_on_every_page": general, "articles_per_second": round(rate), "baseline": baseline(cases),
         }
     return results
 
@@ -304,8 +308,12 @@ def table(results: dict[str, Any], cold: float | None) -> str:
         lines.append(f"allsides: {results['allsides']['unscored_stories']} stories of topics the taxonomy has no "
                      "place for are not scored")
     if "fundus" in results:
-        lines.append(f"fundus: {results['fundus']['unlabelled_pages']} pages whose section names no category are "
-                     "not scored; the label is the section, so `with section` mostly repeats it")
+        fundus = results["fundus"]
+        lines.append(f"fundus: {fundus['unlabelled_pages']} pages whose section names no category are not scored; "
+                     "the label is the section, so `with section` mostly repeats it")
+        g = fundus["general_on_every_page"]
+        lines.append(f"fundus: `general` on every page as the pipeline sees it: English {g['en']['general']} of "
+                     f"{g['en']['pages']}, other languages {g['other']['general']} of {g['other']['pages']}")
     if "uci" in results:
         held = results["uci"]["held-out"]["story_accuracy"] or 0
         lines.append(f"goal: >= {GOAL_UCI:.0%} of UCI stories right (held-out half): {held:.1%} "
