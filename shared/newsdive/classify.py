@@ -55,7 +55,7 @@ _SNOWBALL = {
 }
 _UNSPACED = {"zh", "ja", "ko", "th"}  # scripts written without spaces between words: substrings
 _COMPOUNDING = {"de", "nl", "sv", "da", "no", "nb"}  # a keyword also counts as the last part of a compound
-_WORD = re.compile(r"[^\W_]+(?:[&'’-][^\W_]+)*")
+_WORD = re.compile(r"[^\W_]+(?:[&-][^\W_]+)*")  # apostrophes split: "ECB's", "l'inflation", "Türkiye'de"
 _LEAD_WORDS = 250
 _LEAD_CHARS = 600  # unspaced scripts: about as much text as 250 words
 
@@ -151,18 +151,37 @@ def _keyword_index(language: str) -> tuple[dict[tuple[str, ...], str], list[tupl
     phrases: dict[tuple[str, ...], str] = {}
     tails: list[tuple[str, str]] = []
     substrings: list[tuple[str, str]] = []
+    entries: list[tuple[tuple[str, ...], tuple[str, ...], str]] = []
     for category, words in table.items():
         for word in words:
             if language in _UNSPACED:
                 substrings.append((word, category))
                 continue
-            stems = _stems(_WORD.findall(word.lower()), language)
-            if any(len(st) < 2 for st in stems):
-                continue  # a short word whose stem is a particle (Russian "ии" -> "и") would match everywhere
-            phrases[tuple(stems)] = category
+            tokens = _WORD.findall(word.lower())
+            entries.append((tuple(tokens), tuple(_forms(tokens, language)), category))
             if language in _COMPOUNDING and " " not in word and len(word) >= 4:
                 tails.append((word, category))
+    by_key: dict[tuple[str, ...], set[str]] = {}
+    for _, key, category in entries:
+        by_key.setdefault(key, set()).add(category)
+    for tokens, key, category in entries:
+        if len(by_key[key]) == 1:
+            phrases[key] = category
+        else:  # "final" (sports) and "finale" (entertainment) share a stem: each counts as written
+            phrases[tuple(f"={t}" for t in tokens)] = category
     return phrases, tails, substrings
+
+
+_MIN_STEM = {"en": 3}  # English's stemmer is light ("wars" -> "war"); the others cut deeper ("coupe" -> "coup")
+_MIN_STEM_OTHER = 5
+
+
+def _forms(words: list[str], language: str) -> list[str]:
+    """What a word is compared by: its Snowball stem, or the word itself ("=word") when the stem is short and
+    not the word ("parti" -> "part", "coupe" -> "coup", "ИИ" -> "и" would match unrelated words)."""
+    shortest = _MIN_STEM.get(language, _MIN_STEM_OTHER)
+    return [st if st == w or len(st) >= shortest else f"={w}"
+            for w, st in zip(words, _stems(words, language), strict=True)]
 
 
 def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = False) -> Counter[str]:
@@ -181,7 +200,7 @@ def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = F
                 scores[category] += 1 if distinct else hits
         return scores
     words = _WORD.findall(text.lower())
-    stems = _stems(words, lang)
+    stems = _forms(words, lang)
     longest = max((len(p) for p in phrases), default=1)
     matched = [False] * len(stems)
     seen: set[object] = set()
@@ -197,13 +216,16 @@ def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = F
                 continue
             key = tuple(stems[i:i + n])
             category = phrases.get(key)
+            if not category:
+                key = tuple(f"={w}" for w in words[i:i + n])
+                category = phrases.get(key)
             if category:
                 hit(key, category)
                 matched[i:i + n] = [True] * n
     for i, word in enumerate(words):  # "premier-ministre", "премьер-министр": the parts
         if not matched[i] and "-" in word:
             for part in word.split("-"):
-                key = tuple(_stems([part], lang))
+                key = tuple(_forms([part], lang))
                 if key in phrases:
                     hit(key, phrases[key])
                     matched[i] = True

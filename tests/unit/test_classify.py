@@ -171,3 +171,14 @@ def test_a_language_wordfreq_does_not_know_is_not_read_with_english_frequencies(
     assert not _common_word("Jersey", "JE", "zu")  # wordfreq has no isiZulu: no English frequencies instead
     assert not _common_word("Deutschland", "DE", "de")  # a large place keeps its name
     assert categorize("Izindaba zanamuhla", "Amaphoyisa athi.", language="zu") == FALLBACK  # no keyword data
+
+
+def test_words_whose_stems_are_short_or_shared_count_only_as_written():
+    # French "coupe" (cup) stems to "coup": a coup d'État is no sports story
+    assert keyword_scores("Un coup de théâtre", "fr").get("sports", 0) == 0
+    assert keyword_scores("La coupe du monde", "fr")["sports"] == 1
+    # Italian "partito" (party) and "partita" (match) share a stem: each counts for its own category
+    scores = keyword_scores("Il partito vince la partita", "it")
+    assert scores["politics"] == 1 and scores["sports"] == 1
+    # English plurals and possessives still match: "Feds", "ECB's", "wars"
+    assert keyword_scores("The ECB's president", "en")["business"] == 1
