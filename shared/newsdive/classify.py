@@ -4,13 +4,14 @@ explained.
 Categories form a fixed taxonomy: World, Politics, Business, Technology, Science, Health, Sports, Entertainment
 (lower-case ids). Evidence, strongest first:
 
-1. the publisher's own section (from its metadata, the URL's first path segments or its host's first label),
+1. the publisher's own section (from its metadata, the URL's first three path segments or its host's first label),
    mapped across languages (`sections` in ``data/category_words.json``: "politik", "économie", "internacional",
    "国际", "経済", "스포츠"...);
 2. keywords of the article's language, from the title (x3) and the lead. Keyword data exist for `KEYWORD_LANGUAGES`
    (en, de, fr, es, it, pt, ru, zh, ja, ko); words are compared by their Snowball stem (German also as the last
-   part of a compound), in Chinese, Japanese and Korean as substrings. A language without keyword data gets no
-   keyword verdict: never another language's words;
+   part of a compound), as written where the stem is short or shared by two categories, in Chinese, Japanese and
+   Korean as substrings. A country the article mainly names that is not its outlet's adds 3 votes for `world`.
+   A language without keyword data gets no keyword verdict: never another language's words;
 3. without either, an article that names a country other than its outlet's is `world`;
 4. anything else falls back to `general`, which is not part of the taxonomy and never outvotes it: a story is
    `general` only when none of its articles has evidence for a category.
@@ -23,7 +24,9 @@ language's Snowball stemmer where it has one ("Russlands", "России"), Turk
 as a time-zone city ("Moskau", "モスクワ"), and the cities of countries with one or two time zones ("Gaza");
 capitals that are no time-zone city (Beijing, Washington, New Delhi, Ankara...) are found in English only.
 Demonyms ("Russian", "Israeli") are English only (countryinfo); in other languages demonyms and adjectives
-("russische", "français") are not covered, nor inflected forms in languages without a stemmer (Polish "Niemczech").
+("russische", "français") are not covered, nor forms a stemmer does not reduce to the name (Polish "Niemczech"),
+nor any inflection in a language without a Snowball stemmer. A name that is also an everyday word of the language
+(wordfreq) counts only for places of a million people or more (Spanish "Reunión").
 Matching is case-sensitive in cased scripts, so "turkey" the bird or "china" the plates do not count; a few English
 names that are more often something else ("Jordan", "Chad", "Georgia", "Jersey") count only by their demonym or
 capital.
