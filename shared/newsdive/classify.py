@@ -7,11 +7,12 @@ Categories form a fixed taxonomy: World, Politics, Business, Technology, Science
 1. the publisher's own section (from its metadata, the URL's first three path segments or its host's first label),
    mapped across languages (`sections` in ``data/category_words.json``: "politik", "économie", "internacional",
    "国际", "経済", "스포츠"...);
-2. keywords of the article's language, from the title (x3) and the lead. Keyword data exist for `KEYWORD_LANGUAGES`
-   (en, de, fr, es, it, pt, ru, zh, ja, ko); words are compared by their Snowball stem (German also as the last
-   part of a compound), as written where the stem is short or shared by two categories, in Chinese, Japanese and
-   Korean as substrings. A country the article mainly names that is not its outlet's adds 3 votes for `world`.
-   A language without keyword data gets no keyword verdict: never another language's words;
+2. keywords of the article's language, from the title (x3) and the lead. Keyword data exist for
+   `KEYWORD_LANGUAGES` (en, de, fr, es, it, pt, nl, sv, pl, ru, tr, vi, zh, ja, ko); words are compared by their
+   Snowball stem (German, Dutch and Swedish also as the last part of a compound), as written where the stem is
+   short or shared by two categories, in Chinese, Japanese and Korean as substrings. A country the article mainly
+   names that is not its outlet's adds 3 votes for `world`. A language without keyword data gets no keyword
+   verdict: never another language's words;
 3. without either, an article that names a country other than its outlet's is `world`;
 4. anything else falls back to `general`, which is not part of the taxonomy and never outvotes it: a story is
    `general` only when none of its articles has evidence for a category.
@@ -81,7 +82,9 @@ def _data() -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-KEYWORD_LANGUAGES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "pt", "ru", "zh", "ja", "ko")
+KEYWORD_LANGUAGES: tuple[str, ...] = (
+    "en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "ru", "tr", "vi", "zh", "ja", "ko",
+)
 
 
 @lru_cache(maxsize=64)

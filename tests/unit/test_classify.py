@@ -94,11 +94,20 @@ def test_chinese_japanese_and_korean_keywords_as_substrings():
 
 
 def test_a_language_without_keyword_data_gets_no_keyword_verdict():
-    # Swedish has no keyword data: English words in it ("film", "match") decide nothing; the section still does
-    assert categorize("Ny film om match", "En film om en match.", language="sv") == FALLBACK
-    assert categorize("Ny film", "En film.", language="sv", url="https://tidning.example/sport/a/1") == "sports"
-    assert categorize("Ny film", "En film.", language="sv", source_country="SE",
-                      url="https://tidning.example/nyheter/a/1") == FALLBACK
+    # Danish has no keyword data: English words in it ("film", "match") decide nothing; the section still does
+    assert categorize("Ny film om match", "En film om en match.", language="da") == FALLBACK
+    assert categorize("Ny film", "En film.", language="da", url="https://avis.example/sport/a/1") == "sports"
+    assert categorize("Ny film", "En film.", language="da", source_country="DK",
+                      url="https://avis.example/nyheder/a/1") == FALLBACK
+
+
+def test_swedish_dutch_polish_turkish_and_vietnamese_keywords():
+    assert categorize("Riksdagen röstar om regeringens förslag", "", language="sv") == "politics"
+    assert categorize("Het ziekenhuis zoekt artsen", "Patiënten wachten op behandeling.", language="nl") == "health"
+    assert categorize("Trener chwali drużynę po meczu", "Piłkarze wygrali finał.", language="pl") == "sports"
+    assert categorize("Borsa güne yükselişle başladı", "Yatırımcılar faiz kararını bekliyor.",
+                      language="tr") == "business"
+    assert categorize("Bệnh viện tiếp nhận bệnh nhân", "Các bác sĩ điều trị ung thư.", language="vi") == "health"
 
 
 def test_section_names_in_many_languages():
@@ -182,3 +191,13 @@ def test_words_whose_stems_are_short_or_shared_count_only_as_written():
     assert scores["politics"] == 1 and scores["sports"] == 1
     # English plurals and possessives still match: "Feds", "ECB's", "wars"
     assert keyword_scores("The ECB's president", "en")["business"] == 1
+
+
+def test_every_keyword_language_has_words_for_every_category():
+    from newsdive.classify import KEYWORD_LANGUAGES, _data
+
+    keywords = _data()["keywords"]
+    assert set(keywords) == set(KEYWORD_LANGUAGES)
+    for language, table in keywords.items():
+        assert set(table) == set(TAXONOMY), language
+        assert all(len(words) >= 10 for words in table.values()), language
