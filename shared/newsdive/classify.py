@@ -190,9 +190,9 @@ def _forms(words: list[str], language: str) -> list[str]:
             for w, st in zip(words, _stems(words, language), strict=True)]
 
 
-def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = False) -> Counter[str]:
-    """Keyword hits per category in a text of the given language (a phrase counts once; with `distinct`, each
-    keyword counts once however often it recurs); empty for a language without keyword data."""
+def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:
+    """Keyword hits per category in a text of the given language (a phrase counts once); empty for a language
+    without keyword data."""
     lang = base_language(language)
     scores: Counter[str] = Counter()
     if lang not in KEYWORD_LANGUAGES:
@@ -203,19 +203,12 @@ def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = F
             hits = text.count(word) if not word.isascii() else len(re.findall(
                 rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", text, flags=re.IGNORECASE))
             if hits:
-                scores[category] += 1 if distinct else hits
+                scores[category] += hits
         return scores
     words = _WORD.findall(text.lower())
     stems = _forms(words, lang)
     longest = max((len(p) for p in phrases), default=1)
     matched = [False] * len(stems)
-    seen: set[object] = set()
-
-    def hit(key: object, category: str) -> None:
-        if not (distinct and key in seen):
-            scores[category] += 1
-            seen.add(key)
-
     for n in range(longest, 0, -1):
         for i in range(len(stems) - n + 1):
             if any(matched[i:i + n]):
@@ -226,14 +219,14 @@ def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = F
                 key = tuple(f"={w}" for w in words[i:i + n])
                 category = phrases.get(key)
             if category:
-                hit(key, category)
+                scores[category] += 1
                 matched[i:i + n] = [True] * n
     for i, word in enumerate(words):  # "premier-ministre", "премьер-министр": the parts
         if not matched[i] and "-" in word:
             for part in word.split("-"):
                 key = tuple(_forms([part], lang))
                 if key in phrases:
-                    hit(key, phrases[key])
+                    scores[phrases[key]] += 1
                     matched[i] = True
     if tails:
         for i, word in enumerate(words):
@@ -241,7 +234,7 @@ def keyword_scores(text: str, language: str | None = "en", *, distinct: bool = F
                 continue
             for tail, category in tails:
                 if len(word) > len(tail) + 2 and word.endswith(tail):
-                    hit(tail, category)
+                    scores[category] += 1
                     break
     return scores
 

@@ -201,3 +201,9 @@ def test_every_keyword_language_has_words_for_every_category():
     for language, table in keywords.items():
         assert set(table) == set(TAXONOMY), language
         assert all(len(words) >= 10 for words in table.values()), language
+
+
+def test_cjk_words_that_are_also_parts_of_other_words_are_left_out():
+    # Korean 전당대회 (party convention) holds 대회 (tournament); 금융감독원 holds 감독 (coach)
+    assert categorize("더불어민주당 전당대회 후보 등록", "최고위원 후보들이 등록했다.", language="ko") == "politics"
+    assert categorize("金融庁の監督強化", "銀行の経営に影響", language="ja") == "business"
