@@ -134,6 +134,22 @@ def _split_counts(text: str) -> tuple[int, int]:
     return words, chars
 
 
+_WORDS = re.compile(r"\w+")
+
+
+def word_set(text: str) -> set[str]:
+    """The distinct words of the text, lower-cased, each character of an unspaced script counted as a word (for
+    word-overlap measures such as near-duplicate sentences)."""
+    out: set[str] = set()
+    for word in _WORDS.findall(text.lower()):
+        if any(_unspaced(ch) for ch in word):
+            out.update(ch for ch in word if _unspaced(ch))
+            out.update(part for part in "".join(" " if _unspaced(ch) else ch for ch in word).split())
+        else:
+            out.add(word)
+    return out
+
+
 def word_count(text: str) -> int:
     """Words of the text: whitespace-separated words, and each character of a script without spaces."""
     words, chars = _split_counts(text)

@@ -68,6 +68,11 @@ def test_english_tokens_are_what_they_were():
     # The `regex` word pattern changed nothing for English (the cluster bench figures are the check at scale).
     assert _terms("The U.S. economy grew 1.1% in the first quarter, officials said Friday.", "en") == [
         "u.s", "economy", "grew", "1.1", "quarter", "officials"]
+    assert _terms("held for 9½ minutes", "en") == ["held", "9½", "minutes"]  # a vulgar fraction is a digit, as before
+
+
+def test_an_accent_written_as_a_combining_mark_is_the_same_word_as_the_precomposed_letter():
+    assert _terms("Guillain-Barre\u0301 syndrome", "en") == _terms("Guillain-Barré syndrome", "en")
 
 
 def test_stems_are_snowballs_for_its_languages_and_nothing_for_others():

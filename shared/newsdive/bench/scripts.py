@@ -103,6 +103,7 @@ def run_stages(pages: list[Page]) -> tuple[StageReport, list[Doc]]:
     from newsdive.health import page_flags
     from newsdive.render import card, deep_dive, to_json
     from newsdive.story import StoryRecord, with_member
+    from newsdive.text import reading_minutes
 
     report = StageReport()
     docs: list[Doc] = []
@@ -137,7 +138,8 @@ def run_stages(pages: list[Page]) -> tuple[StageReport, list[Doc]]:
         row = report.by_script[script]
         row["pages"] += 1
         row["words"] += article.word_count
-        row["read_minutes"] += doc.read_time_minutes
+        row["read_minutes"] += reading_minutes([article.title, *article.paragraphs])
+        row["doc_minutes"] += doc.read_time_minutes
         row["terms"] += len(member.vector)
         lang = (language or "").split("-")[0].lower()
         if lang in NGRAM_LANGUAGES and article.title and article.paragraphs:
@@ -302,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "pages": report.pages, "no_article": len(report.no_article), "errors": report.errors,
         "stage_seconds": round(stage_seconds, 1),
-        "by_script": {k: dict(v) for k, v in sorted(report.by_script.items())},
+        "by_script": {k: {n: round(x, 2) for n, x in v.items()} for k, v in sorted(report.by_script.items())},
         "retrieval": results, "sizes_mb": sizes,
     }
     if args.json:
@@ -315,8 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'script':12s} {'pages':>5s} {'words':>8s} {'minutes':>7s} {'words/min':>9s} {'terms/page':>10s}")
     for script, row in sorted(report.by_script.items()):
         pace = row["words"] / row["read_minutes"] if row["read_minutes"] else 0
-        print(f"{script:12s} {row['pages']:5d} {row['words']:8d} {row['read_minutes']:7d} {pace:9.0f} "
+        print(f"{script:12s} {row['pages']:5d} {row['words']:8d} {row['read_minutes']:7.1f} {pace:9.0f} "
               f"{row['terms'] / row['pages']:10.1f}")
+    print("(words as newsdive.text.word_count counts them: a character of Chinese, Japanese or Thai is one; "
+          "minutes: the articles' own text, newsdive.text.reading_minutes)")
     print(f"\n{'lang':5s} {'method':14s} {'pages':>5s} {'title@1':>7s} {'MRR':>5s} {'paras':>5s} {'para@1':>6s} "
           f"{'MRR':>5s} {'1st call':>8s}")
     for lang, by_method in results.items():

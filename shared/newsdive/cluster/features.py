@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
@@ -176,8 +177,10 @@ class _Patterns:
     def __init__(self) -> None:
         import regex
 
-        # As before, with combining marks (in regex's \w) allowed inside and at the end of a word.
-        self.word = regex.compile(r"\d[\d,.]*\d|[^\W_](?:[\w'’.]*[^\W_])?")
+        # Python's \w (letters and every kind of digit, "9½" is one word) with combining marks allowed inside and
+        # at the end of a word (regex's \w has the marks but not the other digits).
+        w = r"[\w\p{No}]"
+        self.word = regex.compile(rf"\d[\d,.]*\d|(?:(?!_){w})(?:(?:{w}|['’.])*(?:(?!_){w}))?")
         self.ngram_script = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}\p{Lao}"
                                           r"\p{Khmer}\p{Myanmar}]")
         # One run per script; the prolonged sound mark (U+30FC, script Common) belongs to Katakana words.
@@ -222,6 +225,7 @@ def tokens(text: str, language: str = "en") -> list[tuple[str, bool]]:
     except in Title Case text (most words capitalised), where capitals say nothing. Runs of the n-gram scripts
     give their character bigrams (`ngrams`); the English stop words are dropped from English text only."""
     patterns = _patterns()
+    text = unicodedata.normalize("NFC", text)  # "é" as one character or as e + accent: one word
     stopwords = _NEWS_STOPWORDS if language == "en" else frozenset()
     out: list[tuple[str, bool]] = []
     sentence_start = True
