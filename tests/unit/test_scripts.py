@@ -27,6 +27,10 @@ def test_chinese_runs_become_character_bigrams():
     assert _terms("大桥重新通车", "zh") == ["大桥", "桥重", "重新", "新通", "通车"]
 
 
+def test_traditional_chinese_gives_the_same_terms_as_simplified():
+    assert _terms("臺灣國際新聞", "zh") == _terms("台湾国际新闻", "zh")
+
+
 def test_a_lone_han_or_hangul_character_is_a_term_but_a_lone_hiragana_or_thai_one_is_not():
     assert ngrams("美") == ["美"]
     assert ngrams("국") == ["국"]

@@ -13,7 +13,8 @@ Devanagari vowel sign does not cut a word in two). Scripts written without space
 Lao, Khmer, Myanmar) and Hangul (spaced, but particles glue to the word: 대통령이, 대통령은) are cut into runs of
 one script, and each run into overlapping pairs of characters (grapheme clusters), the character bigrams of
 Lucene's CJK analyser; a run of one character is a term of its own, except Hiragana and the scripts of Thailand and
-its neighbours, whose single characters are particles or parts of a syllable. `newsdive bench scripts` measures
+its neighbours, whose single characters are particles or parts of a syllable. Chinese is mapped from Traditional
+to Simplified characters first (wordfreq's map), so both spellings give one term. `newsdive bench scripts` measures
 bigrams against the segmenters (jieba, MeCab) on the fundus pages and our fixtures, and the README has the
 figures and the decision.
 
@@ -125,6 +126,22 @@ def _frequency_table(lang: str) -> dict[str, float]:
 _DIGIT = re.compile(r"\d")
 
 
+@cache
+def _simplified() -> dict[int, str]:
+    """wordfreq's character map from Traditional to Simplified Chinese (what its own lookup applies), read without
+    importing its jieba-based module; empty when the file is missing."""
+    import gzip
+
+    import msgpack
+    from wordfreq.util import data_path
+
+    try:
+        with gzip.open(data_path("_chinese_mapping.msgpack.gz")) as fh:
+            return msgpack.load(fh, raw=False, strict_map_key=False)
+    except OSError:
+        return {}
+
+
 # How an n-gram's rarity is read (measured by `newsdive bench scripts`): "backoff" looks it up in the bigram table
 # and, when no word of the list contains it (a pair across two words, or a rare name), takes its rarer character;
 # "table" counts such a pair as unseen (rarest); "flat" gives every n-gram FLAT_IDF.
@@ -228,6 +245,8 @@ def tokens(text: str, language: str = "en") -> list[tuple[str, bool]]:
     give their character bigrams (`ngrams`); the English stop words are dropped from English text only."""
     patterns = _patterns()
     text = unicodedata.normalize("NFC", text)  # "é" as one character or as e + accent: one word
+    if language == "zh":  # Traditional characters as Simplified: one term for both, and the list's spelling
+        text = text.translate(_simplified())
     stopwords = _NEWS_STOPWORDS if language == "en" else frozenset()
     out: list[tuple[str, bool]] = []
     sentence_start = True
