@@ -237,7 +237,7 @@ _SAMPLE = {"zh": "大桥重新通车", "ja": "東京でサミットが開幕", "
 def cold_seconds(kind: str, lang: str) -> float | None:
     """Seconds a fresh interpreter takes to import and make its first call (median of 3), None on failure."""
     import statistics
-    import subprocess
+    import subprocess  # noqa: S404 - this interpreter on our own code
     import sys
 
     code = "import time; t = time.perf_counter(); " + _COLD[kind].format(t=_SAMPLE[lang], lang=lang) + \
@@ -345,6 +345,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(report.no_article)} without an article, {len(report.errors)} exceptions, {stage_seconds:.1f} s")
     for page, stage, error in report.errors:
         print(f"  EXCEPTION {page} at {stage}: {error}")
+    for page in report.no_article:
+        print(f"  no article: {page}")
     print(f"\n{'script':12s} {'pages':>5s} {'words':>8s} {'minutes':>7s} {'words/min':>9s} {'terms/page':>10s}")
     for script, row in sorted(report.by_script.items()):
         pace = row["words"] / row["read_minutes"] if row["read_minutes"] else 0
