@@ -54,7 +54,10 @@ class ExtractedArticle(BaseModel):
         return "\n\n".join(self.paragraphs)
 
     def count_words(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
+        """Words as `newsdive.text.word_count` counts them (a character of Chinese, Japanese or Thai is one)."""
+        from newsdive.text import word_count
+
+        return sum(word_count(p) for p in self.paragraphs)
 
 
 def url_id(url: str) -> str:

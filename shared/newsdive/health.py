@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from newsdive.text import word_count
+
 if TYPE_CHECKING:
     from newsdive.article import ExtractedArticle
     from newsdive.messages import RawPageMeta
@@ -91,13 +93,13 @@ def _page_signals(html: bytes) -> dict[str, object]:
         names = f"{el.get('class', '')} {el.get('id', '')}"
         # a paywall box says something; login buttons and account menus in the site's header do not count
         if _PAYWALL_MARKUP.search(names) and not _SITE_CHROME.search(names) \
-                and len(el.text_content().split()) >= 5:
+                and word_count(el.text_content()) >= 5:
             markup = True
             break
     shell = False
     for el in doc.iter("div", "main", "section"):
         if el.get("id") in _APP_ROOTS or el.get("data-reactroot") is not None:
-            shell = len(el.text_content().split()) < SHELL_WORDS
+            shell = word_count(el.text_content()) < SHELL_WORDS
             break
     for bad in doc.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
@@ -130,7 +132,7 @@ def page_flags(html: bytes, *, words: int | None, feed_words: int = 0) -> list[F
     script_heavy = int(signals["script_bytes"]) > 10 * max(len(text), 1)  # type: ignore[call-overload]
     if body_words < SHELL_WORDS and (
         signals["shell"] or _SCRIPT_TEXT.search(f"{signals['noscript']} {text}") or _STATE_SCRIPTS.search(
-            html.decode("utf-8", "ignore")) or (script_heavy and len(text.split()) < SHELL_WORDS)):
+            html.decode("utf-8", "ignore")) or (script_heavy and word_count(text) < SHELL_WORDS)):
         flags.append("script-rendered")
     if words is not None and (
         (feed_words >= 40 and body_words * 2 < feed_words) or ("paywall" in flags and short)

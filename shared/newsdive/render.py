@@ -39,9 +39,8 @@ from newsdive.sentiment import SentimentLabel
 from newsdive.sources import Side, side_of
 from newsdive.story import Member, StoryRecord, story_language
 from newsdive.summarize import ExtractiveSummarizer, Summarizer, is_dateline, summary_paragraphs
-from newsdive.text import plain, safe_url, sentences, snippet
+from newsdive.text import WORDS_PER_MINUTE, plain, reading_minutes, safe_url, sentences, snippet  # noqa: F401 - WORDS_PER_MINUTE re-exported
 
-WORDS_PER_MINUTE = 265
 PAGE_SIZE = 20
 KEY_PLAYERS = 6
 FEED_ITEMS = 50
@@ -624,13 +623,13 @@ def sections(story: StoryRecord, *, analysis: Sequence[Section] | None = None,
 
 
 def read_time(title: str, summary: str, secs: Sequence[Section], *, skip: Iterable[str] = ()) -> int:
-    """Minutes to read the document's own text at 265 words per minute (at least 1). Generated sections are not
+    """Minutes to read the document's own text (at least 1): words at 265 per minute, characters of scripts
+    written without spaces at their script's rate (newsdive.text.reading_minutes). Generated sections are not
     counted, so a card and its deep dive always agree."""
     skipped = set(skip)
-    words = len(title.split()) + len(summary.split())
-    words += sum(len(s.title.split()) + sum(len(p.text.split()) for p in s.paragraphs)
-                 for s in secs if s.id not in skipped)
-    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+    texts = [title, summary]
+    texts += [t for s in secs if s.id not in skipped for t in (s.title, *(p.text for p in s.paragraphs))]
+    return max(1, math.ceil(round(reading_minutes(texts), 9)))
 
 
 def _summary_text(secs: Sequence[Section]) -> str:

@@ -26,6 +26,7 @@ from newsdive.messages import RawPageMeta, ScrapeRequest
 from newsdive.robots import DisallowedByRobotsError, HostBusyError, Politeness
 from newsdive.storage.crawl import CrawlControl, FeedState, ScrapeOutcome, SeenRecord
 from newsdive.storage.ports import ObjectStore
+from newsdive.text import word_count
 
 if TYPE_CHECKING:
     from newsdive.feeds import FeedItem, ParsedFeed
@@ -469,7 +470,7 @@ def _fetch_and_store(candidate: _Candidate, request: ScrapeRequest, deps: Scrape
         feed_published_at=item.published_at.isoformat() if item.published_at else "",
         fetched_at=fetched_at.isoformat(),
         content_type=page.headers.get("content-type", ""),
-        feed_words=len(item.summary.split()),
+        feed_words=word_count(item.summary),  # counted as the body is (newsdive.text): comparable in any script
     )
     key = raw_key(item.canonical_url)
     deps.raw.put(key, gzip.compress(page.body, mtime=0), content_type="text/html",

@@ -23,7 +23,7 @@ from typing import Any
 from newsdive.cluster.features import cosine
 from newsdive.documents import DeepDive, Generation, Paragraph, Section
 from newsdive.story import Member, StoryRecord
-from newsdive.text import plain, safe_url, sentences
+from newsdive.text import plain, safe_url, sentences, word_set
 
 SUMMARY_SENTENCES = 5
 # Datelines and timestamps that extraction sometimes leaves in a lead ("Published 8:15 AM PST", "· 21 November
@@ -39,7 +39,6 @@ def is_dateline(sentence: str) -> bool:
     """A sentence carrying a byline's date or time, or opening with punctuation: page furniture, not prose."""
     return bool(_DATELINE.search(sentence))
 _NUMBER = re.compile(r"\d(?:[\d,.]*\d)?")
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def summary_paragraphs(story: StoryRecord, members: Sequence[Member]) -> list[Pa
     seen_words: list[set[str]] = []
     for m in by_outlet.values():
         for sentence in sentences(plain(m.lead))[:3]:
-            words = set(_WORD.findall(sentence.lower()))
+            words = word_set(sentence)
             if len(words) < 6 or is_dateline(sentence):
                 continue
             if any(len(words & w) / len(words | w) > 0.5 for w in seen_words):
