@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from newsdive.article import url_id
-from newsdive.errors import FeedParseError, FetchError, NewsdiveError, Permanent, is_permanent
+from newsdive.errors import FeedParseError, FetchError, Permanent, Transient, is_permanent
 from newsdive.fetch import Fetcher, FetchResponse
 from newsdive.messages import RawPageMeta, ScrapeRequest
 from newsdive.robots import DisallowedByRobotsError, HostBusyError, Politeness
@@ -311,8 +311,9 @@ def scrape(request: ScrapeRequest, deps: Scraper, *, now: datetime | None = None
     return report
 
 
-class ScrapeFailedError(NewsdiveError):
-    """A feed, sitemap or the homepage of a source failed; the rest of the source was handled first."""
+class ScrapeFailedError(Transient):
+    """A feed, sitemap or the homepage of a source failed, at least one of them in a way a retry can fix (a
+    timeout, a 5xx); the rest of the source was handled first."""
 
     def __init__(self, source_id: str, report: ScrapeReport) -> None:
         super().__init__(f"{source_id}: " + "; ".join(f"{u}: {e}" for u, e in report.errors))

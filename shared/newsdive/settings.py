@@ -61,6 +61,9 @@ class AggregateSettings(_Settings):
     blindspot_min_outlets: Annotated[int, Field(ge=1)] = 3
     match_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.44
     story_window_hours: Annotated[int, Field(ge=1)] = 72
+    # The aggregate queue's redrive maxReceiveCount (the template keeps both equal): a record on its last delivery
+    # is never held behind another's failure (newsdive.fifo). None: unknown, nothing is held.
+    max_receive_count: Annotated[int | None, Field(ge=1)] = None
 
 
 class PublishSettings(_Settings):
