@@ -56,7 +56,27 @@ def record_handler(record: ArticleRecord, batch: FifoBatch | None = None) -> dic
         return assign_once(message=record.body)
     except Exception as exc:
         batch.failed(record.body.article_id, exc)
+        _count_loss(record, exc)
         raise
+
+
+def _count_loss(record: ArticleRecord, exc: Exception) -> None:
+    """Source health: an article this stage loses (a failure no retry fixes, or a failure on its last delivery)
+    counts against its source. Best effort: health never fails the record."""
+    from newsdive.errors import is_permanent
+
+    limit = SETTINGS.max_receive_count
+    if not SETTINGS.crawl_table or not (is_permanent(exc) or (limit is not None and receive_count(record) >= limit)):
+        return
+    from datetime import UTC, datetime
+
+    from newsdive.health import record_stage_failure
+
+    try:
+        record_stage_failure(wiring.crawl_state(SETTINGS.crawl_table), record.body.source_id, "aggregate",
+                             record.body.article_id, exc, now=datetime.now(UTC))
+    except Exception:  # noqa: BLE001 - a missed loss only blurs a health figure
+        logger.exception("lost article not recorded", article_id=record.body.article_id)
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -199,3 +199,39 @@ def test_every_good_article_is_assigned_and_every_poison_one_dead_lettered_with_
             reason = reasons[dead[article_id]]
             assert reason["error"] == type(ERRORS[error]()).__name__, (reason, kinds)  # type: ignore[index]
             assert reason["permanent"] == (not is_transient(ERRORS[error]())), reason  # type: ignore[index]
+
+
+def test_articles_lost_at_aggregate_count_against_their_sources(fifo_stack):
+    """Source health sees the aggregate stage: a failure no retry fixes counts at once, a transient one when it
+    used the record's last delivery; a good article counts nothing (newsdive.health)."""
+    from newsdive.health import SourceInfo, source_health
+    from newsdive.messages import ArticleStored
+    from newsdive.parse import article_key
+    from newsdive.storage.aws import S3ObjectStore, SqsQueue
+    from newsdive.storage.crawl_dynamo import DynamoCrawlControl
+
+    stack, session, pump, faults, _logs = fifo_stack
+    env = stack.functions["aggregate"].environment
+    client = lambda service: session.client(service, endpoint_url=stack.endpoint_url,  # noqa: E731
+                                            region_name=stack.region)
+    raw = S3ObjectStore(env["RAW_BUCKET"], client=client("s3"))
+    bodies = []
+    for source_id, error in (("broken-outlet", "ModuleNotFoundError"), ("steady-outlet", None),
+                             ("throttled-outlet", "ThrottlingException")):
+        article = _article(next(_ids))
+        key = article_key(article.id)
+        raw.put(key, article.model_dump_json().encode(), content_type="application/json")
+        if error:
+            faults.plans[key] = (error, None)
+        bodies.append(ArticleStored(article_id=article.id, key=key, content_hash=article.content_hash,
+                                    source_id=source_id, published_at=article.best_time).model_dump_json())
+    SqsQueue(stack.queues["AggregateQueue"], client=client("sqs")).send(bodies)
+    pump.drain()
+
+    control = DynamoCrawlControl(env["CRAWL_TABLE"], client=client("dynamodb"))
+    healths = {h.id: h for h in source_health([SourceInfo(s, s) for s in ("broken-outlet", "steady-outlet",
+                                                                                "throttled-outlet")], control,
+                                              now=datetime.now(UTC))}
+    assert healths["broken-outlet"].lost_reasons == {"aggregate:ModuleNotFoundError": 1}
+    assert healths["throttled-outlet"].lost_reasons == {"aggregate:ClientError": 1}
+    assert healths["steady-outlet"].lost == 0

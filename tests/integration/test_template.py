@@ -278,11 +278,13 @@ def test_every_work_queue_redrives_to_a_dead_letter_queue(cfn):
         assert queue["Properties"]["SqsManagedSseEnabled"] is True, logical_id
 
 
-def test_the_aggregate_function_knows_its_queues_max_receive_count(cfn):
+def test_the_queue_fed_functions_know_their_queues_max_receive_count(cfn):
     # newsdive.fifo holds a record behind another's failure only below this count: both must be the same number
-    redrive = cfn["Resources"]["AggregateQueue"]["Properties"]["RedrivePolicy"]
-    variables = cfn["Resources"]["AggregateFunction"]["Properties"]["Environment"]["Variables"]
-    assert int(variables["MAX_RECEIVE_COUNT"]) == int(redrive["maxReceiveCount"])
+    # (and parse counts a failure on a page's last delivery against its source)
+    for function, queue in (("AggregateFunction", "AggregateQueue"), ("ParseFunction", "ParseQueue")):
+        redrive = cfn["Resources"][queue]["Properties"]["RedrivePolicy"]
+        variables = cfn["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert int(variables["MAX_RECEIVE_COUNT"]) == int(redrive["maxReceiveCount"]), function
 
 
 def test_every_dead_letter_queue_has_an_alarm_on_one_visible_message(cfn):
