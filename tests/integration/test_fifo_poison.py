@@ -11,6 +11,9 @@ the mix and the order:
 - an intermittent one is assigned or dead-lettered with its own reason: never lost, never both.
 Before issue 16 a `ModuleNotFoundError` counted as transient and held the rest of the batch until the held
 articles reached the DLQ too: this test fails on that code.
+
+The same stack then shows source health seeing every stage: articles lost at parse, aggregate and publish count
+against their sources.
 """
 
 from __future__ import annotations
@@ -235,3 +238,90 @@ def test_articles_lost_at_aggregate_count_against_their_sources(fifo_stack):
     assert healths["broken-outlet"].lost_reasons == {"aggregate:ModuleNotFoundError": 1}
     assert healths["throttled-outlet"].lost_reasons == {"aggregate:ClientError": 1}
     assert healths["steady-outlet"].lost == 0
+
+
+def test_articles_of_a_story_that_fails_to_publish_count_against_their_sources(fifo_stack):
+    """Source health sees the publish stage: a story whose rendering fails for good loses its members, and each
+    counts against its own source (the story's member entries carry their outlet)."""
+    import sys
+
+    from newsdive.health import SourceInfo, source_health
+    from newsdive.local.events import patched_environ
+    from newsdive.local.pump import load_handler
+    from newsdive.messages import ArticleStored
+    from newsdive.parse import article_key
+    from newsdive.storage.aws import S3ObjectStore, SqsQueue
+    from newsdive.storage.crawl_dynamo import DynamoCrawlControl
+
+    stack, session, pump, _faults, _logs = fifo_stack
+    client = lambda service: session.client(service, endpoint_url=stack.endpoint_url,  # noqa: E731
+                                            region_name=stack.region)
+    function = stack.functions["publish"]
+    with patched_environ(function.environment):
+        load_handler(function, instance=f"_{pump._containers}_w0")
+    module = sys.modules[f"newsdive_function_publish_handler_{pump._containers}_w0"]
+
+    def broken_render(story, deps):
+        raise KeyError("template slot 'overview'")  # a bug: fails the same way on every retry
+
+    original, module.publish = module.publish, broken_render
+    try:
+        env = stack.functions["aggregate"].environment
+        raw = S3ObjectStore(env["RAW_BUCKET"], client=client("s3"))
+        article = _article(next(_ids))
+        key = article_key(article.id)
+        raw.put(key, article.model_dump_json().encode(), content_type="application/json")
+        SqsQueue(stack.queues["AggregateQueue"], client=client("sqs")).send([ArticleStored(
+            article_id=article.id, key=key, content_hash=article.content_hash, source_id="plain-times",
+            published_at=article.best_time).model_dump_json()])
+        pump.drain()
+    finally:
+        module.publish = original
+    control = DynamoCrawlControl(env["CRAWL_TABLE"], client=client("dynamodb"))
+    [health] = source_health([SourceInfo("plain-times", "Plain Times")], control, now=datetime.now(UTC))
+    assert health.lost_reasons.get("publish:KeyError") == 1
+
+
+def test_a_page_that_fails_parse_on_its_last_delivery_counts_against_its_source(fifo_stack):
+    """A timeout is not the source's fault while deliveries remain; on the page's last one the page is lost all
+    the same, and it counts (a failure no retry fixes counts at once: tests/unit/test_health.py)."""
+    import sys
+
+    from newsdive.health import SourceInfo, source_health
+    from newsdive.local.events import patched_environ, sqs_event
+    from newsdive.local.pump import load_handler
+    from newsdive.storage.crawl_dynamo import DynamoCrawlControl
+
+    stack, session, pump, _faults, _logs = fifo_stack
+    client = lambda service: session.client(service, endpoint_url=stack.endpoint_url,  # noqa: E731
+                                            region_name=stack.region)
+    function = stack.functions["parse"]
+    env = function.environment
+    with patched_environ(env):
+        load_handler(function, instance=f"_{pump._containers}_w0")
+    module = sys.modules[f"newsdive_function_parse_handler_{pump._containers}_w0"]
+
+    def timing_out(key, deps):
+        raise TimeoutError("read timed out")
+
+    trigger = next(t for t in function.triggers if getattr(t, "queue_arn", None))
+    s3 = client("s3")
+    original, module.parse = module.parse, timing_out
+    try:
+        for n, deliveries in ((1, "1"), (2, env["MAX_RECEIVE_COUNT"])):
+            key = f"raw/slow-page-{n}.html.gz"
+            s3.put_object(Bucket=env["RAW_BUCKET"], Key=key, Body=b"", Metadata={"source-id": f"slow-outlet-{n}"})
+            body = json.dumps({"Records": [{"eventName": "ObjectCreated:Put", "s3": {
+                "bucket": {"name": env["RAW_BUCKET"]}, "object": {"key": key}}}]})
+            event = sqs_event([{"MessageId": f"m-{n}", "ReceiptHandle": f"r-{n}", "Body": body,
+                                "Attributes": {"ApproximateReceiveCount": deliveries}}],
+                              queue_arn=trigger.queue_arn, region=stack.region)
+            response = pump.invoke("parse", event)
+            assert response["batchItemFailures"] == [{"itemIdentifier": f"m-{n}"}]
+    finally:
+        module.parse = original
+    control = DynamoCrawlControl(env["CRAWL_TABLE"], client=client("dynamodb"))
+    healths = {h.id: h for h in source_health([SourceInfo("slow-outlet-1", "1"), SourceInfo("slow-outlet-2", "2")],
+                                              control, now=datetime.now(UTC))}
+    assert healths["slow-outlet-1"].lost == 0  # deliveries remain: a retry may fix it
+    assert healths["slow-outlet-2"].lost_reasons == {"parse:TimeoutError": 1}
