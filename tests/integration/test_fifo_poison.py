@@ -122,15 +122,15 @@ def fifo_stack() -> Iterator[Any]:
             module.load_article = original
 
 
-def _article(n: int) -> Any:
+def _article(n: int, outlet: str = "plain-times") -> Any:
     from newsdive.article import Article, SourceRef, url_id
 
-    url = f"https://plain-times.example/news/poison-test-{n}"
+    url = f"https://{outlet}.example/news/poison-test-{n}"
     topic = ["harbour crane strike", "orchard frost damage", "tram line extension", "library roof repair"][n % 4]
     body = (f"Workers and officials in the town of Varnholm spoke on day {n} about the {topic}, which the council "
             f"discussed for three hours before adjourning without a vote.")
     return Article(id=url_id(url), url=url, title=f"Varnholm council debates the {topic} ({n})",
-                   source=SourceRef(id="plain-times", name="Plain Times", bias="center", country="US",
+                   source=SourceRef(id=outlet, name=outlet.replace("-", " ").title(), bias="center", country="US",
                                     language="en"),
                    paragraphs=[body], published_at=datetime(2026, 11, 21, 9, tzinfo=UTC) + timedelta(minutes=n),
                    word_count=len(body.split()), content_hash=url_id(body + str(n)), language="en")
@@ -268,18 +268,18 @@ def test_articles_of_a_story_that_fails_to_publish_count_against_their_sources(f
     try:
         env = stack.functions["aggregate"].environment
         raw = S3ObjectStore(env["RAW_BUCKET"], client=client("s3"))
-        article = _article(next(_ids))
+        article = _article(next(_ids), outlet="fragile-times")  # its story may hold earlier tests' articles
         key = article_key(article.id)
         raw.put(key, article.model_dump_json().encode(), content_type="application/json")
         SqsQueue(stack.queues["AggregateQueue"], client=client("sqs")).send([ArticleStored(
-            article_id=article.id, key=key, content_hash=article.content_hash, source_id="plain-times",
+            article_id=article.id, key=key, content_hash=article.content_hash, source_id="fragile-times",
             published_at=article.best_time).model_dump_json()])
         pump.drain()
     finally:
         module.publish = original
     control = DynamoCrawlControl(env["CRAWL_TABLE"], client=client("dynamodb"))
-    [health] = source_health([SourceInfo("plain-times", "Plain Times")], control, now=datetime.now(UTC))
-    assert health.lost_reasons.get("publish:KeyError") == 1
+    [health] = source_health([SourceInfo("fragile-times", "Fragile Times")], control, now=datetime.now(UTC))
+    assert health.lost_reasons == {"publish:KeyError": 1}
 
 
 def test_a_page_that_fails_parse_on_its_last_delivery_counts_against_its_source(fifo_stack):
