@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.idempotency import (
@@ -16,6 +18,7 @@ from newsdive import wiring
 from newsdive.aggregate import assign
 from newsdive.dlq import log_batch_failures
 from newsdive.events import ArticleRecord
+from newsdive.fifo import FifoBatch, receive_count
 from newsdive.messages import ArticleStored
 from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.parse import load_article
@@ -41,28 +44,39 @@ def assign_once(message: ArticleStored) -> dict:
     return {"story_id": result.story_id, "created": result.created}
 
 
-class OrderHeldError(Exception):
-    """An earlier article of this batch failed transiently: this one waits, to be assigned after it."""
-
-
-_held = [False]  # a transient failure earlier in this invocation's batch
-
-
 @log_failures(logger, "article")
-def record_handler(record: ArticleRecord) -> dict:
+def record_handler(record: ArticleRecord, batch: FifoBatch | None = None) -> dict:
     logger.append_keys(article_id=record.body.article_id, source_id=record.body.source_id)
     # Assignment depends on the order articles come in (the FIFO queue's order): after a transient failure the
-    # rest of the batch is retried behind the failed article instead of overtaking it. A permanent failure (a bad
-    # message) holds nothing up: it will only ever go to the DLQ.
-    if _held[0]:
-        raise OrderHeldError(f"held behind an earlier article of the batch: {record.body.article_id}")
+    # rest of the batch is retried behind the failed article instead of overtaking it, unless that would cost a
+    # record its last delivery. A permanent failure (bad data, a bug) holds nothing up (newsdive.fifo).
+    batch = batch if batch is not None else FifoBatch(SETTINGS.max_receive_count)
+    batch.admit(record.body.article_id, receive_count(record))
     try:
         return assign_once(message=record.body)
     except Exception as exc:
-        from newsdive.errors import is_permanent
-
-        _held[0] = _held[0] or not is_permanent(exc)
+        batch.failed(record.body.article_id, exc)
+        _count_loss(record, exc)
         raise
+
+
+def _count_loss(record: ArticleRecord, exc: Exception) -> None:
+    """Source health: an article this stage loses (a failure no retry fixes, or a failure on its last delivery)
+    counts against its source. Best effort: health never fails the record."""
+    from newsdive.errors import is_permanent
+
+    limit = SETTINGS.max_receive_count
+    if not SETTINGS.crawl_table or not (is_permanent(exc) or (limit is not None and receive_count(record) >= limit)):
+        return
+    from datetime import UTC, datetime
+
+    from newsdive.health import record_stage_failure
+
+    try:
+        record_stage_failure(wiring.crawl_state(SETTINGS.crawl_table), record.body.source_id, "aggregate",
+                             record.body.article_id, exc, now=datetime.now(UTC))
+    except Exception:  # noqa: BLE001 - a missed loss only blurs a health figure
+        logger.exception("lost article not recorded", article_id=record.body.article_id)
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -74,10 +88,13 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     if is_recluster_event(event):  # the schedule: stories as a function of their articles (newsdive.recluster)
         return recluster_window(event)
     idempotency.register_lambda_context(context)
-    _held[0] = False
+    batch = FifoBatch(SETTINGS.max_receive_count)  # this invocation's ordering state
     response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=partial(record_handler, batch=batch), processor=processor, context=context
     )
+    if batch.overtaking:
+        logger.warning("articles processed out of order on their last delivery", held_behind=batch.held_behind,
+                       article_ids=batch.overtaking)
     metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
     log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with

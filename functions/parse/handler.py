@@ -12,6 +12,7 @@ from newsdive import settings as cfg
 from newsdive import wiring
 from newsdive.dlq import log_batch_failures
 from newsdive.events import S3NotificationRecordSqs
+from newsdive.fifo import receive_count
 from newsdive.health import parse_verdict, record_parse, record_parse_failure
 from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.parse import parse
@@ -31,10 +32,13 @@ def _record_verdict(source_id: str, key: str, verdict: str) -> None:
             logger.exception("parse verdict not recorded", raw_key=key)
 
 
-def _record_failure(key: str, exc: Exception) -> None:
+def _record_failure(key: str, exc: Exception, deliveries: int) -> None:
     from newsdive.errors import is_permanent
 
-    if SETTINGS.crawl_table and is_permanent(exc):  # throttling and timeouts are not the source's fault
+    # Throttling and timeouts are not the source's fault, unless they used up the page's last delivery: the page
+    # is lost all the same. A failure no retry fixes counts at once.
+    limit = SETTINGS.max_receive_count
+    if SETTINGS.crawl_table and (is_permanent(exc) or (limit is not None and deliveries >= limit)):
         try:
             record_parse_failure(wiring.crawl_state(SETTINGS.crawl_table), wiring.parser().raw, key, exc,
                                  now=datetime.now(UTC))
@@ -55,7 +59,7 @@ def record_handler(record: S3NotificationRecordSqs) -> None:
         try:
             article = parse(key, wiring.parser())
         except Exception as exc:
-            _record_failure(key, exc)
+            _record_failure(key, exc, receive_count(record))
             raise
         _record_verdict(article.source.id, key, parse_verdict(article.flags))
         if article.flags:

@@ -24,6 +24,37 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams,
 
 @log_failures(logger, "story")
 def record_handler(record: DynamoDBRecord) -> None:
+    try:
+        _publish_record(record)
+    except Exception as exc:
+        _count_loss(record, exc)
+        raise
+
+
+def _count_loss(record: DynamoDBRecord, exc: Exception) -> None:
+    """Source health: a story that fails to render for good loses its articles; each counts against its source.
+    Best effort: health never fails the record."""
+    from newsdive.errors import is_permanent
+
+    if not SETTINGS.crawl_table or not is_permanent(exc):
+        return
+    from datetime import UTC, datetime
+
+    from newsdive.health import record_stage_failure
+
+    try:
+        image = record.dynamodb.new_image if record.dynamodb else None
+        story = story_from_doc(image["doc"]) if image and "doc" in image else None
+        if story is None:
+            return
+        control, now = wiring.crawl_state(SETTINGS.crawl_table), datetime.now(UTC)
+        for member in story.members.values():
+            record_stage_failure(control, member.outlet_id, "publish", member.article_id, exc, now=now)
+    except Exception:  # noqa: BLE001 - a missed loss only blurs a health figure
+        logger.exception("lost articles not recorded")
+
+
+def _publish_record(record: DynamoDBRecord) -> None:
     image = record.dynamodb.new_image if record.dynamodb else None
     if not image or "doc" not in image:
         return  # a removal: nothing to render

@@ -1,9 +1,15 @@
 """Source health and article quality: notice when a source breaks, and flag pages that are not articles.
 
 Per source the crawl table keeps the last attempt, success and new item, the error streak (once per schedule
-slot), per-day counters (pages stored, feeds checked or unchanged, duplicates, pages failed) and the parse
-verdict of each stored page. From these `source_health` derives what operators and frontends need: items per
-day, the share of articles that parse well, and a status (ok, stale, failing, degraded, new).
+slot), per-day counters (pages stored, feeds checked or unchanged, duplicates, pages failed), the parse
+verdict of each stored page and each article lost at a later stage (aggregate, publish: the record carries its
+source id). From these `source_health` derives what operators and frontends need: items per day, the share of
+articles that parse well, the articles lost per stage, and a status (ok, stale, failing, degraded, new).
+
+A source is `degraded` when its articles do not come through: fewer than the minimum share parse well, any
+article was lost at parse, aggregate or publish within the window (a failure no retry fixes, or its retries
+spent; a page without an article is no loss), or pages were stored and none parsed. It is `ok` only when what it
+stores gets through.
 
 Article quality: a paywalled, script-rendered or truncated page is flagged (`paywall`, `script-rendered`,
 `truncated`) instead of publishing its notice text as if it were the article.
@@ -193,6 +199,19 @@ def record_parse(control: CrawlControl, source_id: str, raw_key: str, verdict: s
                          now=now.timestamp())
 
 
+STAGES = ("parse", "aggregate", "publish")
+# Parse failures that say the page holds no article (a gallery, an index, a PDF): they lower the parse share, but
+# no article was lost.
+NOT_ARTICLES = frozenset({"NoArticleError", "NotHtmlError"})
+
+
+def record_stage_failure(control: CrawlControl, source_id: str, stage: str, item_key: str, error: BaseException, *,
+                         now: datetime) -> None:
+    """An article of `source_id` lost at `stage` (aggregate, publish): it counts against the source."""
+    control.record_failure(source_id, day_of(now), stage, item_key, type(error).__name__,
+                           ttl_seconds=HEALTH_TTL_DAYS * 86400, now=now.timestamp())
+
+
 def record_parse_failure(control: CrawlControl, raw: ObjectStore, raw_key: str, error: BaseException, *,
                          now: datetime) -> None:
     """A page that failed to parse for good counts against its source (found through the page's metadata)."""
@@ -235,7 +254,14 @@ class SourceHealth(BaseModel):
     parse_share: Annotated[float | None, Field(ge=0, le=1, description="Share of parsed pages without a flag "
                                                                        "or failure; null before any")] = None
     flagged: Annotated[int, Field(ge=0, description="Pages flagged paywall/script-rendered/truncated")] = 0
-    failed_pages: Annotated[int, Field(ge=0)] = 0
+    failed_pages: Annotated[int, Field(ge=0, description="Pages that could not be fetched")] = 0
+    lost: Annotated[int, Field(ge=0, description="Articles that failed a stage for good (parse, aggregate, "
+                                                 "publish): a failure no retry fixes, or retries spent")] = 0
+    lost_by_stage: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Lost articles per stage, e.g. {\"aggregate\": 2}")
+    lost_reasons: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Lost articles per stage and error type, e.g. "
+                                          "{\"aggregate:ModuleNotFoundError\": 2}")
     duplicates: Duplicates = Field(default_factory=Duplicates)
     window_days: int = WINDOW_DAYS
 
@@ -262,9 +288,9 @@ class SourceInfo:
 
 
 def registry_entry(source: Source) -> RegistryEntry:
-    """What the crawl table lists of a configured source (see RegistryEntry). Its site is its homepage's host:
-    feeds and sitemaps often live on shared hosts (a CDN, a feed proxy) that say nothing about whose articles a
-    link points to."""
+    """What the crawl table lists of a configured source (see RegistryEntry). Its homepage (host and path) says
+    whose articles a link points to: feeds and sitemaps often live on shared hosts (a CDN, a feed proxy) that say
+    nothing about it."""
     from newsdive.storage.crawl import RegistryEntry
     from newsdive.urls import host_of
 
@@ -272,7 +298,7 @@ def registry_entry(source: Source) -> RegistryEntry:
         hosts: tuple[str, ...] = (host_of(source.homepage),)
     except ValueError:
         hosts = ()
-    return RegistryEntry(source.id, source.name, source.stale_after_hours, hosts)
+    return RegistryEntry(source.id, source.name, source.stale_after_hours, hosts, source.homepage)
 
 
 def assess(source: Source | SourceInfo, state: SourceState | None, days: Iterable[DayHealth], *, now: datetime,
@@ -280,15 +306,26 @@ def assess(source: Source | SourceInfo, state: SourceState | None, days: Iterabl
     """A source's health from its state and its day records."""
     counts: dict[str, int] = {}
     verdicts: list[str] = []
+    failures: list[str] = []
     active_days: set[str] = set()
     for day in days:
         for name, value in day.counts.items():
             counts[name] = counts.get(name, 0) + value
         verdicts.extend(day.verdicts.values())
+        failures.extend(day.failures.values())
         if day.counts.get("checks") or day.verdicts:
             active_days.add(day.day)
     parsed = len(verdicts)
     parsed_well = sum(1 for v in verdicts if v == "ok")
+    reasons: dict[str, int] = {}
+    parse_losses = [f"parse:{v.removeprefix('failed:')}" for v in verdicts
+                    if v.startswith("failed:") and v.removeprefix("failed:") not in NOT_ARTICLES]
+    for reason in parse_losses + failures:
+        reasons[reason] = reasons.get(reason, 0) + 1
+    by_stage: dict[str, int] = {}
+    for reason, n in reasons.items():
+        stage = reason.split(":", 1)[0]
+        by_stage[stage] = by_stage.get(stage, 0) + n
     health = SourceHealth(
         id=source.id, name=source.name, status="ok",
         last_attempt_at=_time(state.last_attempt_at) if state else None,
@@ -303,6 +340,8 @@ def assess(source: Source | SourceInfo, state: SourceState | None, days: Iterabl
         parse_share=round(parsed_well / parsed, 3) if parsed else None,
         flagged=sum(1 for v in verdicts if v.startswith("flagged:")),
         failed_pages=counts.get("failed_pages", 0),
+        lost=sum(by_stage.values()), lost_by_stage=dict(sorted(by_stage.items())),
+        lost_reasons=dict(sorted(reasons.items())),
         duplicates=Duplicates(cross_feed=counts.get("dup_cross_feed", 0),
                               cross_source=counts.get("dup_cross_source", 0)),
     )
@@ -319,6 +358,15 @@ def assess(source: Source | SourceInfo, state: SourceState | None, days: Iterabl
     if health.parse_share is not None and parsed >= MIN_PARSED_FOR_QUALITY and health.parse_share < min_parse_share:
         status = "degraded"
         problems.append(f"only {health.parse_share:.0%} of {parsed} pages parsed well (minimum {min_parse_share:.0%})")
+    if health.lost:
+        status = "degraded"
+        stages = ", ".join(f"{n} at {stage}" for stage, n in health.lost_by_stage.items())
+        top = max(reasons.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        problems.append(f"{health.lost} article(s) lost ({stages}; most: {top})")
+    stored = counts.get("stored", 0)
+    if stored and not parsed:
+        status = "degraded"
+        problems.append(f"{stored} page(s) stored, none parsed")
     if health.error_streak >= FAILING_STREAK:
         status = "failing"
         problems.insert(0, f"{health.error_streak} failed checks in a row: {state.last_error or 'error'}")
@@ -438,6 +486,9 @@ def run_health(stack: object, session: object, sources: Sequence[Source], log_fi
     flagged = sum(h.flagged for h in healths)
     if flagged:
         line += f" · flagged {flagged}"
+    lost = sum(h.lost for h in healths)
+    if lost:
+        line += f" · articles lost {lost}"
     out: dict = {"line": line, "counts": counts, "sources": [h.model_dump(mode="json") for h in healths]}
     if log_file is not None:
         path = Path(str(log_file)).with_name("sources-health.json")

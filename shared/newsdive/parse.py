@@ -27,16 +27,17 @@ def article_key(article_id: str) -> str:
 def canonical_identity(item_url: str, page_canonical: str | None, final_url: str | None = None) -> str:
     """The URL that names the article: the page's own canonical URL when it stays on the site the item linked
     to or redirected to (feed proxies redirect to the publisher), else the (already canonicalised) feed item URL.
-    Canonicals pointing to any other site are not trusted with identity."""
+    A site is a registered domain (`ww2.namibian.com.na` is `www.namibian.com.na`'s site: newsdive.urls.same_site);
+    canonicals pointing to any other site are not trusted with identity."""
     if page_canonical:
-        from newsdive.urls import canonicalize_url
+        from newsdive.urls import canonicalize_url, same_site
 
         try:
             candidate = canonicalize_url(page_canonical)
         except ValueError:
             return item_url
-        hosts = {urlsplit(item_url).hostname, urlsplit(final_url).hostname if final_url else None}
-        if urlsplit(candidate).hostname in hosts:
+        host = urlsplit(candidate).hostname
+        if any(same_site(host, urlsplit(u).hostname) for u in (item_url, final_url) if u):
             return candidate
     return item_url
 

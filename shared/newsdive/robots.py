@@ -23,7 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from newsdive.errors import BlockedDestinationError, FetchError, HttpStatusError, Permanent
+from newsdive.errors import BlockedDestinationError, FetchError, HttpStatusError, Permanent, Transient
 from newsdive.urls import normalise_host
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class DisallowedByRobotsError(FetchError, Permanent):
     """robots.txt disallows the URL for our user agent: it is never requested."""
 
 
-class HostBusyError(FetchError):
+class HostBusyError(FetchError, Transient):
     """The host's next request slot is further away than the caller can wait: try at the next schedule."""
 
 

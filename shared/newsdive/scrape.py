@@ -17,10 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import urlsplit
 
 from newsdive.article import url_id
-from newsdive.errors import FeedParseError, FetchError, NewsdiveError, Permanent, is_permanent
+from newsdive.errors import FeedParseError, FetchError, Permanent, Transient, is_permanent
 from newsdive.fetch import Fetcher, FetchResponse
 from newsdive.messages import RawPageMeta, ScrapeRequest
 from newsdive.robots import DisallowedByRobotsError, HostBusyError, Politeness
@@ -64,19 +63,25 @@ class Scraper:
                                          max_wait=self.max_wait, robots_ttl=self.robots_ttl_hours * 3600,
                                          clock=self.clock, sleep=self.sleep)
 
-    def owner_of(self, url: str, source_id: str) -> str | None:
-        """The other configured source whose site `url` is on (its article, even when linked from here), if any.
-        Read from the crawl table's registry of sources, cached for `registry_ttl` seconds."""
-        expires, owners = self._owners
-        if expires <= self.clock():
-            owners = {}
-            for entry in self.crawl.registry():
-                for host in entry.hosts:
-                    owners.setdefault(_site(host), entry.id)
-            self._owners = (self.clock() + self.registry_ttl, owners)
-        from urllib.parse import urlsplit
+    def owner_of(self, url: str, source_id: str, *, homepage: str | None = None) -> str | None:
+        """The other configured source whose article `url` is (the most specific homepage prefix of it, path
+        included: newsdive.urls.owner_of), even when linked from here; None when it is this source's (`homepage`:
+        this source's own, also when the registry does not list it yet) or nobody's. Read from the crawl table's
+        registry of sources, cached for `registry_ttl` seconds."""
+        from newsdive.urls import owner_of
 
-        owner = owners.get(_site(urlsplit(url).hostname or ""))
+        expires, homepages = self._owners
+        if expires <= self.clock():
+            homepages = {}
+            for entry in self.crawl.registry():
+                if entry.homepage:
+                    homepages[entry.id] = entry.homepage
+                elif entry.hosts:  # written before homepages were kept: the host's root
+                    homepages[entry.id] = f"http://{entry.hosts[0]}/"
+            self._owners = (self.clock() + self.registry_ttl, homepages)
+        if homepage:
+            homepages = {**homepages, source_id: homepage}
+        owner = owner_of(url, homepages, prefer=source_id)
         return owner if owner and owner != source_id else None
 
 
@@ -150,10 +155,6 @@ def backoff_minutes(interval_minutes: int, unchanged: int, max_minutes: int) -> 
     return max(interval_minutes, min(max_minutes, interval_minutes * factor))
 
 
-def _site(host: str) -> str:
-    return host.lower().removeprefix("www.")
-
-
 def _where(source_id: str, feed: str) -> str:
     return f"{source_id}|{feed}"
 
@@ -178,11 +179,12 @@ def page_canonical(body: bytes) -> str | None:
 
 def page_identity(item_url: str, page: FetchResponse) -> tuple[str, str | None]:
     """The URL naming the article (its same-site canonical, as parse decides it) and, for a copy whose canonical
-    is on another site (syndication), that other URL."""
+    is on another site (syndication), that other URL. A site is a registered domain: a canonical on a sibling
+    host (`ww2.` for `www.`) is the same site's (newsdive.urls.same_site)."""
     from urllib.parse import urljoin, urlsplit
 
     from newsdive.parse import canonical_identity
-    from newsdive.urls import canonicalize_url
+    from newsdive.urls import canonicalize_url, same_site
 
     claimed = page_canonical(page.body)
     if not claimed:
@@ -192,8 +194,9 @@ def page_identity(item_url: str, page: FetchResponse) -> tuple[str, str | None]:
     except ValueError:
         return item_url, None
     identity = canonical_identity(item_url, absolute, page.url)
-    hosts = {urlsplit(item_url).hostname, urlsplit(page.url).hostname}
-    return identity, (absolute if urlsplit(absolute).hostname not in hosts else None)
+    claimed_host = urlsplit(absolute).hostname
+    on_site = any(same_site(claimed_host, urlsplit(u).hostname) for u in (item_url, page.url))
+    return identity, (None if on_site else absolute)
 
 
 def _select(feed: ParsedFeed, kind: str, *, limit: int, now: datetime, max_age_hours: int) -> list[FeedItem]:
@@ -263,12 +266,11 @@ def scrape(request: ScrapeRequest, deps: Scraper, *, now: datetime | None = None
 
     seen = control.seen_details([url_id(c) for c in candidates])
     fresh: list[_Candidate] = []
-    own_sites = {_site(h) for h in (urlsplit(u).hostname for u in (source.homepage, *feeds, *source.sitemaps)) if h}
     for canonical, candidate in candidates.items():
         record = seen.get(url_id(canonical))
         if record is None:
-            host = _site(urlsplit(canonical).hostname or "")
-            if host not in own_sites and deps.owner_of(canonical, source.id):
+            # whichever feed carried it, an item belongs to the source whose homepage is its longest prefix
+            if deps.owner_of(canonical, source.id, homepage=source.homepage):
                 report.foreign += 1  # counted once, as a cross-source duplicate, when its owner has stored it
                 continue
             fresh.append(candidate)
@@ -312,8 +314,9 @@ def scrape(request: ScrapeRequest, deps: Scraper, *, now: datetime | None = None
     return report
 
 
-class ScrapeFailedError(NewsdiveError):
-    """A feed, sitemap or the homepage of a source failed; the rest of the source was handled first."""
+class ScrapeFailedError(Transient):
+    """A feed, sitemap or the homepage of a source failed, at least one of them in a way a retry can fix (a
+    timeout, a 5xx); the rest of the source was handled first."""
 
     def __init__(self, source_id: str, report: ScrapeReport) -> None:
         super().__init__(f"{source_id}: " + "; ".join(f"{u}: {e}" for u, e in report.errors))

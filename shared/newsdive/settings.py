@@ -49,6 +49,9 @@ class ParseSettings(_Settings):
     aggregate_queue_url: Annotated[str, Field(min_length=1)]
     parse_max_bytes: Annotated[int, Field(gt=0)] = 5_000_000
     crawl_table: str = ""  # parse verdicts per source go here (source health); empty = not recorded
+    # The parse queue's redrive maxReceiveCount (the template keeps both equal): a failure on a page's last
+    # delivery counts against its source even when a retry could have fixed it. None: unknown.
+    max_receive_count: Annotated[int | None, Field(ge=1)] = None
 
 
 class AggregateSettings(_Settings):
@@ -61,12 +64,17 @@ class AggregateSettings(_Settings):
     blindspot_min_outlets: Annotated[int, Field(ge=1)] = 3
     match_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.44
     story_window_hours: Annotated[int, Field(ge=1)] = 72
+    # The aggregate queue's redrive maxReceiveCount (the template keeps both equal): a record on its last delivery
+    # is never held behind another's failure (newsdive.fifo). None: unknown, nothing is held.
+    max_receive_count: Annotated[int | None, Field(ge=1)] = None
+    crawl_table: str = ""  # articles lost here count against their source (source health); empty = not recorded
 
 
 class PublishSettings(_Settings):
     stories_table: Annotated[str, Field(min_length=1)]
     index_table: Annotated[str, Field(min_length=1)]
     public_bucket: Annotated[str, Field(min_length=3)]
+    crawl_table: str = ""  # articles lost here count against their source (source health); empty = not recorded
     public_base_url: str = ""
     cache_control_seconds: Annotated[int, Field(ge=0)] = 300
     story_page_url: str = ""  # a frontend's story page, with {id} and {slug}: RSS links and the sitemap use it

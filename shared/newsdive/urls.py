@@ -1,13 +1,22 @@
-"""URL canonicalisation: one spelling per article URL, so the same page met twice counts once.
+"""URL canonicalisation: one spelling per article URL, so the same page met twice counts once; and sites.
 
-Pure and fast (urllib.parse only): it runs for every feed item. Tracking parameters are dropped because
-outlets and aggregators append them to the same article; the remaining query is kept (it can select content).
+Canonicalisation is pure and fast (urllib.parse only): it runs for every feed item. Tracking parameters are
+dropped because outlets and aggregators append them to the same article; the remaining query is kept (it can
+select content).
+
+Sites, not hosts: one registered domain (the public suffix list, through `publicsuffixlist` and its bundled copy,
+no network) is one site for canonical and syndication checks, so a page on `www.namibian.com.na` whose canonical
+is on `ww2.namibian.com.na` is the same site's article, not a syndicated copy. A URL belongs to the outlet whose
+homepage is the most specific prefix of it, path included (`owner_of`), whichever feed carried it.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 # Query parameters that only track the click, never select content. Matched case-insensitively by name;
@@ -166,3 +175,85 @@ def canonicalize_url(url: str, base: str | None = None) -> str:
 def host_of(url: str) -> str:
     """The normalised host of an http(s) URL (no port); ValueError when there is none."""
     return _split(url, None)[1]
+
+
+# --- sites: registered domains (the public suffix list) and the outlet a URL belongs to -----------------------
+
+
+@cache
+def _public_suffixes() -> Any:
+    """The public suffix list (ICANN and private sections) bundled with `publicsuffixlist`: no network, loaded on
+    first use (about a third of a second), kept while the container is warm."""
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+@cache
+def registered_domain(host: str) -> str:
+    """The site a host belongs to: its registered domain under the public suffix list, e.g. `ww2.namibian.com.na`
+    and `www.namibian.com.na` -> `namibian.com.na`, `sundaytimes.timeslive.co.za` -> `timeslive.co.za`. Private
+    suffixes count (`a.github.io` and `b.github.io` are two sites). An IP address, a single label (`localhost`) or
+    a bare public suffix is its own site."""
+    host = host.lower().rstrip(".")
+    if not host or "." not in host:
+        return host
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    return _public_suffixes().privatesuffix(host) or host
+
+
+def site_of(url: str) -> str:
+    """The registered domain of an http(s) URL's host (see `registered_domain`); ValueError when it has none."""
+    return registered_domain(host_of(url))
+
+
+def same_site(host_a: str | None, host_b: str | None) -> bool:
+    """Whether two hosts are one site (one registered domain). Equal hosts answer without the suffix list."""
+    if not host_a or not host_b:
+        return False
+    a, b = host_a.lower().rstrip("."), host_b.lower().rstrip(".")
+    return a == b or registered_domain(a) == registered_domain(b)
+
+
+def homepage_claim(url: str, homepage: str) -> tuple[int, int] | None:
+    """How specifically an outlet's homepage claims a URL: None when it does not (another site, or a path outside
+    the homepage's), else (host, path): host 2 for the same host (a leading `www.` aside), 1 for another host of
+    the same site; path the length of the homepage's path prefix. The largest claim owns the URL."""
+    try:
+        target, home = urlsplit(url), urlsplit(homepage)
+    except ValueError:
+        return None
+    url_host, home_host = (target.hostname or "").removeprefix("www."), (home.hostname or "").removeprefix("www.")
+    if not url_host or not home_host:
+        return None
+    if url_host == home_host:
+        host_score = 2
+    elif same_site(url_host, home_host):
+        host_score = 1
+    else:
+        return None
+    prefix = home.path.rstrip("/")
+    path = target.path or "/"
+    if prefix and path != prefix and not path.startswith(prefix + "/"):
+        return None
+    return host_score, len(prefix)
+
+
+def owner_of(url: str, homepages: Mapping[str, str], *, prefer: str | None = None) -> str | None:
+    """The outlet (id -> homepage) whose homepage is the most specific claim on `url` (`homepage_claim`): the same
+    host before a sibling host of the site, then the longest path prefix (`https://host/wire/` owns
+    `https://host/wire/a`, `https://host/` the rest); a tie goes to `prefer` (the outlet asking), else to the
+    smallest id. None when no homepage claims it."""
+    best: tuple[tuple[int, int, bool], str] | None = None
+    for outlet, homepage in sorted(homepages.items(), reverse=True):
+        claim = homepage_claim(url, homepage)
+        if claim is None:
+            continue
+        rank = (*claim, outlet == prefer)
+        if best is None or rank >= best[0]:
+            best = (rank, outlet)
+    return best[1] if best else None

@@ -278,6 +278,15 @@ def test_every_work_queue_redrives_to_a_dead_letter_queue(cfn):
         assert queue["Properties"]["SqsManagedSseEnabled"] is True, logical_id
 
 
+def test_the_queue_fed_functions_know_their_queues_max_receive_count(cfn):
+    # newsdive.fifo holds a record behind another's failure only below this count: both must be the same number
+    # (and parse counts a failure on a page's last delivery against its source)
+    for function, queue in (("AggregateFunction", "AggregateQueue"), ("ParseFunction", "ParseQueue")):
+        redrive = cfn["Resources"][queue]["Properties"]["RedrivePolicy"]
+        variables = cfn["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert int(variables["MAX_RECEIVE_COUNT"]) == int(redrive["maxReceiveCount"]), function
+
+
 def test_every_dead_letter_queue_has_an_alarm_on_one_visible_message(cfn):
     # queue alarms only: source health has its own (tests/integration/test_scrape_template.py)
     alarms = {k: a for k, a in resources_of(cfn, "AWS::CloudWatch::Alarm").items()

@@ -23,6 +23,7 @@ from newsdive.health import (
     publish_source_status,
     record_parse,
     record_parse_failure,
+    record_stage_failure,
     source_health,
 )
 from newsdive.messages import RawPageMeta
@@ -144,6 +145,8 @@ def _state() -> MemoryCrawlControl:
         record_parse(control, "fine", f"raw/f{i}", "ok", now=NOW)
     record_parse(control, "fine", "raw/f0", "ok", now=NOW)  # a redelivered record: its verdict is overwritten
     _scraped(control, "weekly", NOW - timedelta(hours=100))
+    for source_id in ("quiet", "broken", "weekly"):  # their stored pages parsed (a source with none is degraded)
+        record_parse(control, source_id, f"raw/{source_id}", "ok", now=NOW)
     return control
 
 
@@ -201,3 +204,57 @@ def test_the_health_table_names_each_problem():
 def test_source_info_comes_from_a_source():
     source = Source(id="s", name="S", homepage="http://s.test/", stale_after_hours=48)
     assert SourceInfo.of(source) == SourceInfo("s", "S", 48)
+
+
+# --- every stage counts (issue 16) -------------------------------------------------------------------------------
+
+
+def _healthy_source(control: MemoryCrawlControl, source_id: str, *, parsed: int = 3) -> None:
+    _scraped(control, source_id, NOW - timedelta(hours=1), stored=parsed)
+    for i in range(parsed):
+        record_parse(control, source_id, f"raw/{source_id}-{i}", "ok", now=NOW)
+
+
+def test_articles_lost_at_aggregate_or_publish_make_their_source_degraded():
+    control = MemoryCrawlControl()
+    for source_id in ("steady", "leaky"):
+        _healthy_source(control, source_id)
+    record_stage_failure(control, "leaky", "aggregate", "a1", ModuleNotFoundError("No module named 'MeCab'"),
+                         now=NOW)
+    record_stage_failure(control, "leaky", "aggregate", "a1", ModuleNotFoundError("again"), now=NOW)  # redelivery
+    record_stage_failure(control, "leaky", "publish", "a2", KeyError("doc"), now=NOW)
+    healths = {h.id: h for h in source_health([SourceInfo("steady", "Steady"), SourceInfo("leaky", "Leaky")],
+                                              control, now=NOW)}
+    assert healths["steady"].status == "ok" and healths["steady"].lost == 0
+    leaky = healths["leaky"]
+    assert leaky.status == "degraded" and leaky.parse_share == 1.0
+    assert (leaky.lost, leaky.lost_by_stage) == (2, {"aggregate": 1, "publish": 1})
+    assert leaky.lost_reasons == {"aggregate:ModuleNotFoundError": 1, "publish:KeyError": 1}
+    assert leaky.problems == ["2 article(s) lost (1 at aggregate, 1 at publish; most: publish:KeyError)"]
+
+
+def test_a_page_lost_at_parse_counts_but_a_page_without_an_article_does_not():
+    control = MemoryCrawlControl()
+    _healthy_source(control, "gallery-heavy", parsed=6)
+    record_parse(control, "gallery-heavy", "raw/gallery", "failed:NoArticleError", now=NOW)
+    _healthy_source(control, "broken-parser", parsed=6)
+    record_parse(control, "broken-parser", "raw/cjk", "failed:ModuleNotFoundError", now=NOW)
+    healths = {h.id: h for h in source_health([SourceInfo("gallery-heavy", "G"), SourceInfo("broken-parser", "B")],
+                                              control, now=NOW)}
+    assert healths["gallery-heavy"].status == "ok" and healths["gallery-heavy"].lost == 0
+    assert healths["broken-parser"].status == "degraded"
+    assert healths["broken-parser"].lost_by_stage == {"parse": 1}
+
+
+def test_a_source_whose_stored_pages_never_parse_is_not_ok():
+    control = MemoryCrawlControl()
+    _scraped(control, "silent", NOW - timedelta(hours=1), stored=4)  # four pages stored, no verdict at all
+    [silent] = source_health([SourceInfo("silent", "Silent")], control, now=NOW)
+    assert silent.status == "degraded" and silent.parsed == 0
+    assert silent.problems == ["4 page(s) stored, none parsed"]
+
+
+def test_the_status_schema_carries_the_losses():
+    schema = SourceStatusDocument.model_json_schema(by_alias=True)
+    health = schema["$defs"]["SourceHealth"]["properties"]
+    assert {"lost", "lost_by_stage", "lost_reasons"} <= set(health)

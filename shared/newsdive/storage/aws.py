@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from newsdive.errors import NotFoundError, StorageError, VersionConflictError
+from newsdive.errors import NotFoundError, StorageError, StorageRejectedError, VersionConflictError
 from newsdive.storage.clients import client as cached_client
 from newsdive.storage.ports import (
     POSTINGS_CAP,
@@ -116,7 +116,8 @@ class SqsQueue(MessageQueue):
                 response = self._sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             if response.get("Failed"):
                 failed = response["Failed"][0]
-                raise StorageError(f"sqs {self.queue_url}: {failed.get('Code')}: {failed.get('Message')}")
+                error = StorageRejectedError if failed.get("SenderFault") else StorageError
+                raise error(f"sqs {self.queue_url}: {failed.get('Code')}: {failed.get('Message')}")
 
 
 def _s(value: str) -> dict[str, str]:

@@ -17,6 +17,7 @@ from newsdive.storage.memory import MemoryCrawlState
 from newsdive.storage.ports import CrawlState
 
 PARSE_PREFIX = "p_"  # per-article parse verdicts are attributes p_<id> of a day's health item
+FAILURE_PREFIX = "f_"  # per-article failures at a later stage (aggregate, publish): attributes f_<id>
 
 
 @dataclass(frozen=True)
@@ -84,23 +85,27 @@ class RobotsRecord:
 
 @dataclass(frozen=True)
 class DayHealth:
-    """One source's counters for one UTC day, plus the parse verdict of each article stored that day."""
+    """One source's counters for one UTC day, plus the parse verdict of each article stored that day and the
+    failures of its articles at later stages ("<stage>:<error type>", one per stage and article)."""
 
     source_id: str
     day: str
     counts: Mapping[str, int] = field(default_factory=dict)
     verdicts: Mapping[str, str] = field(default_factory=dict)
+    failures: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class RegistryEntry:
-    """A configured source as the crawl table lists it: for health, and for scrapers to know whose site a link
-    points to (`hosts`: its homepage's host)."""
+    """A configured source as the crawl table lists it: for health, and for scrapers to know whose article a link
+    points to (`homepage`: the longest homepage prefix of a URL owns it, newsdive.urls.owner_of; `hosts`: its
+    homepage's host, what entries written before homepages were kept say)."""
 
     id: str
     name: str
     stale_after_hours: float | None = None
     hosts: tuple[str, ...] = ()
+    homepage: str = ""
 
 
 class CrawlControl(CrawlState):
@@ -159,6 +164,12 @@ class CrawlControl(CrawlState):
         """The parse verdict of one stored page (idempotent: a retried record overwrites its own verdict)."""
 
     @abstractmethod
+    def record_failure(self, source_id: str, day: str, stage: str, item_key: str, error: str, *, ttl_seconds: int,
+                       now: float) -> None:
+        """An article of the source failed `stage` for good (idempotent per stage and article: a retried record
+        overwrites its own entry)."""
+
+    @abstractmethod
     def day_health(self, source_ids: Sequence[str], days: Sequence[str]) -> list[DayHealth]: ...
 
     @abstractmethod
@@ -183,6 +194,7 @@ class MemoryCrawlControl(MemoryCrawlState, CrawlControl):
         self.seen_by: dict[str, SeenRecord] = {}
         self.days: dict[tuple[str, str], dict[str, int]] = {}
         self.verdicts: dict[tuple[str, str], dict[str, str]] = {}
+        self.failures: dict[tuple[str, str], dict[str, str]] = {}
         self.sources_registry: list[RegistryEntry] = []
 
     def claim_slot(self, source_id: str, *, slot: str, due_after: str) -> bool:
@@ -280,13 +292,19 @@ class MemoryCrawlControl(MemoryCrawlState, CrawlControl):
         with self._lock:
             self.verdicts.setdefault((source_id, day), {})[article_key] = verdict
 
+    def record_failure(self, source_id: str, day: str, stage: str, item_key: str, error: str, *, ttl_seconds: int,
+                       now: float) -> None:
+        with self._lock:
+            self.failures.setdefault((source_id, day), {})[f"{stage}|{item_key}"] = f"{stage}:{error}"
+
     def day_health(self, source_ids: Sequence[str], days: Sequence[str]) -> list[DayHealth]:
         out = []
         for sid in source_ids:
             for day in days:
                 counts, verdicts = self.days.get((sid, day)), self.verdicts.get((sid, day))
-                if counts or verdicts:
-                    out.append(DayHealth(sid, day, dict(counts or {}), dict(verdicts or {})))
+                failures = self.failures.get((sid, day))
+                if counts or verdicts or failures:
+                    out.append(DayHealth(sid, day, dict(counts or {}), dict(verdicts or {}), dict(failures or {})))
         return out
 
     def put_registry(self, entries: Sequence[RegistryEntry]) -> None:

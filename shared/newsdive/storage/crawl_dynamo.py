@@ -18,6 +18,7 @@ from typing import Any
 from newsdive.errors import StorageError, VersionConflictError
 from newsdive.storage.aws import DynamoCrawlState, _s, _translated
 from newsdive.storage.crawl import (
+    FAILURE_PREFIX,
     PARSE_PREFIX,
     CrawlControl,
     DayHealth,
@@ -286,6 +287,15 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
                      ExpressionAttributeNames={"#v": attribute},
                      ExpressionAttributeValues={":v": _s(verdict), ":exp": _n(int(now + ttl_seconds))})
 
+    def record_failure(self, source_id: str, day: str, stage: str, item_key: str, error: str, *, ttl_seconds: int,
+                       now: float) -> None:
+        attribute = FAILURE_PREFIX + hashlib.sha256(f"{stage}|{item_key}".encode()).hexdigest()[:16]
+        self._update(f"HEALTH#{source_id}#{day}", Key={"pk": _s(f"HEALTH#{source_id}#{day}")},
+                     UpdateExpression="SET #f = :f, expires_at = :exp",
+                     ExpressionAttributeNames={"#f": attribute},
+                     ExpressionAttributeValues={":f": _s(f"{stage}:{error}"[:200]),
+                                                ":exp": _n(int(now + ttl_seconds))})
+
     def day_health(self, source_ids: Sequence[str], days: Sequence[str]) -> list[DayHealth]:
         keys = [{"pk": _s(f"HEALTH#{s}#{d}")} for s in dict.fromkeys(source_ids) for d in dict.fromkeys(days)]
         out = []
@@ -295,11 +305,12 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
             counts = {k: _int(item, k) for k, v in item.items()
                       if "N" in v and k not in _NUMERIC_HEALTH}
             verdicts = {k: v["S"] for k, v in item.items() if k.startswith(PARSE_PREFIX) and "S" in v}
-            out.append(DayHealth(source_id, day, counts, verdicts))
+            failures = {k: v["S"] for k, v in item.items() if k.startswith(FAILURE_PREFIX) and "S" in v}
+            out.append(DayHealth(source_id, day, counts, verdicts, failures))
         return sorted(out, key=lambda h: (h.source_id, h.day))
 
     def put_registry(self, entries: Sequence[RegistryEntry]) -> None:
-        body = json.dumps([[e.id, e.name, e.stale_after_hours, list(e.hosts)] for e in entries],
+        body = json.dumps([[e.id, e.name, e.stale_after_hours, list(e.hosts), e.homepage] for e in entries],
                           separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
         try:  # one conditional write per tick; it only lands when the configured sources changed
@@ -317,4 +328,5 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
                                       ConsistentRead=True).get("Item")
         if not item:
             return []
-        return [RegistryEntry(e[0], e[1], e[2], tuple(e[3])) for e in json.loads(item["sources"]["S"])]
+        return [RegistryEntry(e[0], e[1], e[2], tuple(e[3]), e[4] if len(e) > 4 else "")
+                for e in json.loads(item["sources"]["S"])]
