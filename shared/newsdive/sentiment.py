@@ -106,11 +106,22 @@ def compound(text: str) -> float:
     """VADER's compound score in [-1, 1], averaged over sentences so long texts do not saturate.
 
     English text only: callers go through `read`, which checks the language first."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = [_bounded(s) for s in _SENTENCE_END.split(text) if s.strip()][:MAX_SENTENCES]
     if not sentences:
         return 0.0
     analyzer = _analyzer()
     return round(fmean(analyzer.polarity_scores(s)["compound"] for s in sentences), 4)
+
+
+# VADER's time grows with the square of a sentence's length (3,500 words: 2 s; a 450 KB run-on paragraph: minutes,
+# past the function's timeout, a poison record). A title and lead never need more than this.
+MAX_SENTENCES = 40
+MAX_SENTENCE_WORDS = 120
+
+
+def _bounded(sentence: str) -> str:
+    words = sentence.split()
+    return " ".join(words[:MAX_SENTENCE_WORDS]) if len(words) > MAX_SENTENCE_WORDS else sentence
 
 
 def label(score: float | None) -> SentimentLabel:

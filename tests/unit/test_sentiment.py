@@ -237,3 +237,26 @@ def test_rss_language_follows_the_stories_it_serves(stories):
     assert language([stories["en"]]) == "en"
     assert language([stories["de"], stories["fr"]]) is None  # several languages: no single <language>
     assert language([]) is None
+
+
+def test_a_run_on_paragraph_is_scored_in_bounded_work(monkeypatch):
+    """VADER's cost grows with the square of a sentence's length (a 450 KB run-on paragraph takes minutes): the
+    scorer only ever sees bounded sentences, so a page that is one giant sentence cannot time out the function."""
+    from newsdive import sentiment
+
+    seen: list[str] = []
+    real = sentiment._analyzer()
+
+    class Recording:
+        def polarity_scores(self, text):
+            seen.append(text)
+            return real.polarity_scores(text)
+
+    monkeypatch.setattr(sentiment, "_analyzer", lambda: Recording())
+    text = " ".join(["the committee approved the wonderful plan and the people cheered"] * 4000)  # ~40,000 words
+    assert sentiment.compound(text) > 0
+    assert seen and max(len(t.split()) for t in seen) <= sentiment.MAX_SENTENCE_WORDS
+    many = ". ".join(f"Sentence {i} is fine" for i in range(500)) + "."
+    seen.clear()
+    sentiment.compound(many)
+    assert len(seen) == sentiment.MAX_SENTENCES
