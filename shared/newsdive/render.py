@@ -521,7 +521,8 @@ def rss_feed(name: str, stories: Sequence[StoryRecord], *, base_url: str, page_u
         etree.SubElement(item, "link").text = story_link(c.id, c.slug, base_url=base, page_url=page_url)
         etree.SubElement(item, "guid", isPermaLink="false").text = f"newsdive:{c.id}"
         bar = f"L {c.bias.left}% · C {c.bias.center}% · R {c.bias.right}%"
-        etree.SubElement(item, "description").text = f"{c.snippet} ({bar}; {c.source_count} sources)"
+        count = f"{c.source_count} source" + ("" if c.source_count == 1 else "s")
+        etree.SubElement(item, "description").text = f"{c.snippet} ({bar}; {count})"
         etree.SubElement(item, "category").text = c.category
         if c.published_at:
             etree.SubElement(item, "pubDate").text = format_datetime(c.published_at, usegmt=True)
