@@ -321,7 +321,14 @@ def absolute_url(value: str | None, base: str | None) -> str | None:
     return resolved
 
 
-_TITLE_SEPARATORS = re.compile(r"\s+[-–—:·•»«/]\s+|\s*[|｜ㅣ：]\s*")
+# A separator between a title and the outlet's name: a short run of punctuation or symbols between spaces
+# ("::", "»", "–", ">>", "~"; not "&", "+", quotes, brackets or sentence punctuation), or a bar, a full-width
+# colon or a doubled dash with or without spaces ("标题--时政--人民网").
+_TITLE_SEPARATORS = re.compile(
+    r"\s+[^\w\s\"'“”‘’„‚()\[\]{}<&+,.;!?¿¡…%$€£#@*=]{1,3}\s+|\s*(?:[|｜ㅣ：]|--+|——+|――+|::)\s*"
+)
+# "Outlet: Title" without a space before the colon: cut only when the part before the colon is the outlet's name.
+_PREFIX_COLON = re.compile(r"[:：]\s*(?=[^\s:：])")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 
 
@@ -342,6 +349,11 @@ def _strip_site(title: str, site_names: set[str], heading: str = "") -> str:
         and _TITLE_SEPARATORS.match(title, len(heading))
     ):
         return heading  # the page's own heading plus a separator and more: the rest is decoration
+    folded = title.casefold()
+    for site in sorted(site_names, key=len, reverse=True):
+        colon = _PREFIX_COLON.match(title, len(site)) if site and folded.startswith(site) else None
+        if colon and colon.end() < len(title):
+            return title[colon.end():].strip() or title
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
