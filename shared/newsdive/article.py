@@ -54,7 +54,9 @@ class ExtractedArticle(BaseModel):
         return "\n\n".join(self.paragraphs)
 
     def count_words(self) -> int:
-        return sum(len(p.split()) for p in self.paragraphs)
+        from newsdive.text import word_count  # Han, kana and hangul text has words without spaces
+
+        return sum(word_count(p) for p in self.paragraphs)
 
 
 def url_id(url: str) -> str:

@@ -147,7 +147,7 @@ def lead(paragraphs: list[str], *, max_words: int = 70, language: str | None = N
     words = 0
     for paragraph in prose:
         for sentence in sentences(paragraph, language):
-            n = _lead_words(sentence)
+            n = word_count(sentence)
             if picked and words + n > max_words:
                 return " ".join(picked)
             picked.append(sentence)
@@ -155,10 +155,14 @@ def lead(paragraphs: list[str], *, max_words: int = 70, language: str | None = N
     return " ".join(picked)
 
 
-def _lead_words(sentence: str) -> int:
-    """Words for the lead's budget: Han, kana and hangul, written without spaces, count a word per two characters."""
-    dense = sum(1 for ch in sentence if "\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
-    return len(sentence.split()) + dense // 2
+def _lead_words(text: str) -> int:
+    if text.isascii():
+        return len(text.split())
+    total = 0
+    for token in text.split():
+        dense = sum(1 for ch in token if "\u3040" <= ch <= "\u9fff")
+        total += max(1, (dense + 1) // 2 + (1 if dense < len(token) // 2 else 0)) if dense else 1
+    return total
 
 
 def snippet(text: str, limit: int = 160) -> str:
@@ -173,4 +177,6 @@ def snippet(text: str, limit: int = 160) -> str:
 
 
 def word_count(text: str) -> int:
-    return len(text.split())
+    """Words of a text in any script: Han and kana, written without spaces, count a word per two characters (a
+    word of Chinese or Japanese is one to two characters long); Korean separates its words with spaces."""
+    return _lead_words(text)
