@@ -54,6 +54,8 @@ class Metadata:
     description: str | None = None
     site_name: str | None = None
     article_body: str = ""
+    published_naive: datetime | None = None  # a markup time without an offset, for the outlet's country to place
+    date_texts: list[str] = field(default_factory=list)  # short shown texts with a year, when markup has no date
     is_article: bool = False  # structured data or og:type says this page is an article
     is_listing: bool = False  # structured data says this is a collection / index page
 
@@ -536,6 +538,35 @@ def _dom_dates(tree: etree._Element) -> list[str]:
     return [first] if first else []
 
 
+_NOT_SHOWN = frozenset(("script", "style", "noscript", "template", "option", "head", "title"))
+_HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _shown_date_texts(tree: etree._Element, limit: int = 12) -> list[str]:
+    """Short texts shown on the page that carry a year: where a page without date markup prints its date.
+    Those after the first <h1> come first (the article's own line), then those before it."""
+    body = tree.find(".//body")
+    if body is None:
+        return []
+    after: list[str] = []
+    before: list[str] = []
+    seen_h1 = False
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "h1":
+            seen_h1 = True
+        if el.tag in _NOT_SHOWN or any(a.tag in _NOT_SHOWN for a in el.iterancestors()):
+            continue
+        for raw in (el.text, el.tail):
+            text = norm(raw) if raw else ""
+            if 6 <= len(text) <= 80 and _HAS_YEAR.search(text):
+                (after if seen_h1 else before).append(text)
+        if len(after) >= limit:
+            break
+    return (after + before)[:limit]
+
+
 def _pick_time(candidates: list[datetime], others: list[datetime]) -> datetime | None:
     """The first candidate with an offset; else a naive one given the offset another page date states."""
     for value in candidates:
@@ -726,6 +757,10 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
     published = [d for d in map(parse_datetime, filter(None, published_raw)) if d is not None]
     modified = [d for d in map(parse_datetime, filter(None, modified_raw)) if d is not None]
     md.published_at, md.modified_at = _pick_time(published, modified), _pick_time(modified, published)
+    if md.published_at is None:
+        md.published_naive = next((d for d in published if d.tzinfo is None), None)
+        if not published:
+            md.date_texts = _shown_date_texts(tree)
 
     # language
     html_el = tree if tree.tag == "html" else tree.find(".//html")
