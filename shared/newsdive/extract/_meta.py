@@ -522,6 +522,78 @@ def _dom_authors(tree: etree._Element) -> list[str]:
     ]
 
 
+# How a byline shown on the page opens and joins two names, per language ("By A and B", "Von A und B", "Par A et B",
+# "Por A y B"): read only on pages of that language (every language's on a page whose language is unknown).
+BYLINE_WORDS: dict[str, tuple[str, str]] = {
+    "en": ("by", "and"),
+    "de": ("von", "und"),
+    "fr": ("par", "et"),
+    "es": ("por", "y"),
+    "it": ("di", "e"),
+    "pt": ("por", "e"),
+    "nl": ("door", "en"),
+    "sv": ("av", "och"),
+    "da": ("af", "og"),
+    "nb": ("av", "og"),
+    "no": ("av", "og"),
+}
+_BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline\w*|author|authors|autor|autores|autoren|auteur|auteurs|autore|"
+                           r"writer|reporter|firma)(?:$|[\s_-])", re.I)
+_NOT_BYLINE_CLASS = re.compile(r"bio|about|avatar|image|img|photo|social|follow|more|list|widget", re.I)
+_BYLINE_TAGS = frozenset(("p", "div", "span", "address", "li", "a", "strong", "em", "b", "small"))
+
+
+def _shown_bylines(tree: etree._Element, language: str | None) -> list[str]:
+    """Bylines shown on a page whose markup names no author: an element with a byline class ("byline",
+    "author", "autor", "auteur"...), else a short line after the headline that opens with the language's "by"
+    ("By A and B", "Von A und B", "Par A et B", "Por A y B")."""
+    body = tree.find(".//body")
+    if body is None:
+        return []
+    for el in body.iter(*_BYLINE_TAGS):
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _BYLINE_CLASS.search(attrs) and not _NOT_BYLINE_CLASS.search(attrs):
+            text = norm(text_of(el))
+            if 2 <= len(text) <= 150:
+                return [text]
+    lang = (language or "").split("-")[0].lower()
+    words = [BYLINE_WORDS[lang]] if lang in BYLINE_WORDS else ([] if lang else list(BYLINE_WORDS.values()))
+    if not words:
+        return []
+    opener = re.compile(r"^(?:" + "|".join(sorted({w[0] for w in words})) + r")\s+(?=[^\W\d_])", re.I)
+    seen_h1 = False
+    checked = 0
+    for el in body.iter():
+        if el.tag == "h1":
+            seen_h1 = True
+            continue
+        if not seen_h1 or el.tag not in _BYLINE_TAGS:
+            continue
+        text = norm(text_of(el))
+        if not text or len(text) > 150:
+            continue
+        checked += 1
+        if checked > 40:
+            break
+        match = opener.match(text)
+        if match and text[match.end()].isupper():
+            names = text[match.end():]
+            return [f"{match.group(0)}{names}"] if _looks_like_names(names, words) else []
+    return []
+
+
+def _looks_like_names(text: str, words: list[tuple[str, str]]) -> bool:
+    """Every part between commas and the language's "and" is two to five capitalised words: a byline, not a
+    sentence that opens with "by" ("Par ailleurs...", "By the harbour...")."""
+    joiners = "|".join(sorted({re.escape(w[1]) for w in words}))
+    for part in re.split(r"\s*(?:,|&|\b(?:" + joiners + r")\b)\s*", text):
+        tokens = part.split()
+        if not 2 <= len(tokens) <= 5 or not all(t[0].isupper() or t.lower() in ("van", "von", "de", "da", "del",
+                                                                                "der", "la", "le", "di") for t in tokens):
+            return False
+    return True
+
+
 def _dom_dates(tree: etree._Element) -> list[str]:
     """Publication times marked in the page body: <time pubdate>, itemprop, else the first <time datetime>."""
     first = None
@@ -711,6 +783,7 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
                 break
     if not md.authors:
         md.authors = clean_authors(_dom_authors(tree), outlets)
+    shown_bylines = not md.authors  # read once the page's language is known, below
 
     # dates
     published_raw = [
@@ -773,6 +846,8 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
         _first_str(page.get("inLanguage")),
     ]
     md.language = next((bcp47(c) for c in candidates if bcp47(c)), None)
+    if shown_bylines:
+        md.authors = clean_authors(_shown_bylines(tree, md.language), outlets)
 
     # image, section, description
     md.image = absolute_url(
