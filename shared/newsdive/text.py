@@ -113,7 +113,8 @@ def _ends_sentence(text: str, m: re.Match[str], language: str | None, guessed: l
         return False  # "Dr.", "Nr.", "Sr.", "St."
     if language in (None, "en") and _ABBREVIATIONS.search(before):
         return False
-    if token.isdigit() and len(token) <= 3:
+    whole = before[:-1].rsplit(None, 1)[-1].lstrip(_OPENERS) if before[:-1].strip() else ""
+    if whole.isdigit() and len(whole) <= 3:  # "in der 2." (not "zum 2:1." or "um 14.30.")
         if language is None:
             if not guessed:
                 from newsdive.extract._lang import guess_language  # lazy: only when a number ends a sentence

@@ -45,6 +45,13 @@ def test_a_german_ordinal_does_not_end_a_sentence():
     ]
 
 
+def test_a_score_or_a_time_before_a_full_stop_still_ends_a_german_sentence():
+    assert sentences("Heller trifft zum 2:1. Trainerin Vogel jubelt.", "de") == ["Heller trifft zum 2:1.",
+                                                                                 "Trainerin Vogel jubelt."]
+    assert sentences("Das Spiel begann um 14.30. Danach regnete es.", "de") == ["Das Spiel begann um 14.30.",
+                                                                                "Danach regnete es."]
+
+
 def test_the_ordinal_rule_follows_the_guessed_language_when_none_is_given():
     german = (
         "Die Mannschaft aus dem Tal ist mit einem Sieg in die Saison gestartet und steht nach dem 2. Spieltag auf "
