@@ -128,6 +128,8 @@ def aware(value: datetime | None, fallback: timezone | None = None) -> datetime 
 
 # --- dates shown on the page --------------------------------------------------------------------------------------
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# A time of day in any script: "13:45", "14h52", "11.08 Uhr", "23時52分", "18点", "18시".
+_TIME_OF_DAY = re.compile(r"(?<!\d)\d{1,2}\s?(?:[:.hH]\s?\d{2}(?!\d)|[時点시])")
 _DATEPARSER_SETTINGS = {
     "REQUIRE_PARTS": ["day", "month", "year"],
     "RETURN_TIME_AS_PERIOD": True,  # period "time" tells a stated time of day from a bare date
@@ -152,9 +154,9 @@ def visible_datetime(texts: list[str], language: str | None) -> datetime | None:
         return None
     from dateparser.search import search_dates
 
-    for text in texts:
-        if not _YEAR.search(text):
-            continue
+    for text in texts[:8]:
+        if not _YEAR.search(text) or not _TIME_OF_DAY.search(text):
+            continue  # cheap checks first: dateparser is only asked about a text with a year and a time of day
         found = _read(parser, text) if len(text) <= 40 else None
         if found is None:
             try:
