@@ -60,7 +60,8 @@ _NOTICES: dict[str, dict[str, str]] = {
                    r"[^.!?]{0,30}(?:subscribe|sign in|log in)",
         "cut": r"the rest of this (?:article|story) is (?:only )?(?:available )?(?:for|to) (?:subscribers|members)"
                r"|\d[\d.,]*\s?% of (?:this|the) (?:article|story) (?:remains|is left) to read",
-        "script": r"(?:enable|turn on|activate|allow) javascript|javascript (?:is )?(?:required|disabled|must be enabled)"
+        "script": r"(?:enable|turn on|activate|allow) javascript"
+                  r"|javascript (?:is )?(?:required|disabled|must be enabled)"
                   r"|requires? javascript|browser (?:does not|doesn't) support javascript"
                   r"|your (?:web )?browser is (?:no longer|not) supported",
     },
@@ -78,7 +79,8 @@ _NOTICES: dict[str, dict[str, str]] = {
                    r"|pour lire la suite",
         "cut": r"il vous reste \d[\d.,]*\s?% de (?:cet|l’|l')\s?article à lire"
                r"|la suite est réservée (?:aux|à nos) abonnés",
-        "script": r"(?:activer|activez) (?:le )?javascript|votre navigateur n(?:’|')est plus (?:pris en charge|supporté)",
+        "script": r"(?:activer|activez) (?:le )?javascript"
+                  r"|votre navigateur n(?:’|')est plus (?:pris en charge|supporté)",
     },
     "es": {
         "paywall": r"(?:exclusiv[oa]|solo|sólo) para (?:suscriptores|socios|abonados)|¿ya eres suscriptor"
@@ -112,7 +114,8 @@ _NOTICES: dict[str, dict[str, str]] = {
         "cut": r"剩余\d+%|订阅后阅读全文|付费阅读全文",
         "script": r"(?:启用|开启)\s?javascript",
     },
-    "ko": {"paywall": r"유료 회원|구독자 전용|프리미엄 회원", "cut": r"나머지 기사는 구독", "script": r"자바스크립트를 활성화"},
+    "ko": {"paywall": r"유료 회원|구독자 전용|프리미엄 회원", "cut": r"나머지 기사는 구독",
+           "script": r"자바스크립트를 활성화"},
     "ru": {
         "paywall": r"только для подписчиков|доступ(?:ен|но) (?:только )?подписчикам|оформите подписку",
         "script": r"включите javascript",

@@ -75,11 +75,13 @@ def test_initials_and_short_abbreviations_do_not_end_a_sentence_in_any_language(
 def test_full_width_stops_end_sentences_without_a_space():
     assert sentences("新大桥今天通车了。市民们很高兴！明天会下雨吗？", "zh") == [
         "新大桥今天通车了。", "市民们很高兴！", "明天会下雨吗？"]
-    assert sentences("新しい橋が開通した。「うれしい」と市長は話した。", "ja") == ["新しい橋が開通した。", "「うれしい」と市長は話した。"]
+    assert sentences("新しい橋が開通した。「うれしい」と市長は話した。", "ja") == [
+        "新しい橋が開通した。", "「うれしい」と市長は話した。"]
 
 
 def test_sentences_in_caseless_and_other_cased_scripts():
-    assert sentences("Мост открыли в пятницу. Жители довольны.", "ru") == ["Мост открыли в пятницу.", "Жители довольны."]
+    assert sentences("Мост открыли в пятницу. Жители довольны.", "ru") == [
+        "Мост открыли в пятницу.", "Жители довольны."]
     assert sentences("पुल खुल गया। लोग खुश हैं।", "hi") == ["पुल खुल गया।", "लोग खुश हैं।"]
     assert sentences("افتتح الجسر اليوم. السكان سعداء.", "ar") == ["افتتح الجسر اليوم.", "السكان سعداء."]
 

@@ -582,14 +582,16 @@ def _shown_bylines(tree: etree._Element, language: str | None) -> list[str]:
     return []
 
 
+_NAME_PARTICLES = frozenset(("van", "von", "de", "da", "del", "der", "la", "le", "di", "du", "dos"))
+
+
 def _looks_like_names(text: str, words: list[tuple[str, str]]) -> bool:
     """Every part between commas and the language's "and" is two to five capitalised words: a byline, not a
     sentence that opens with "by" ("Par ailleurs...", "By the harbour...")."""
     joiners = "|".join(sorted({re.escape(w[1]) for w in words}))
     for part in re.split(r"\s*(?:,|&|\b(?:" + joiners + r")\b)\s*", text):
         tokens = part.split()
-        if not 2 <= len(tokens) <= 5 or not all(t[0].isupper() or t.lower() in ("van", "von", "de", "da", "del",
-                                                                                "der", "la", "le", "di") for t in tokens):
+        if not 2 <= len(tokens) <= 5 or not all(t[0].isupper() or t.lower() in _NAME_PARTICLES for t in tokens):
             return False
     return True
 

@@ -59,7 +59,8 @@ def test_another_languages_by_word_is_not_a_byline():
 def test_a_sentence_opening_with_by_is_not_a_byline():
     assert extract_article(page("en", "<p>By Friday the Harbour Board had met twice.</p>"),
                            url="https://x.example/a").authors == []
-    assert extract_article(page("fr", "<p>Par ailleurs, Le Conseil a voté.</p>"), url="https://x.example/a").authors == []
+    notice = page("fr", "<p>Par ailleurs, Le Conseil a voté.</p>")
+    assert extract_article(notice, url="https://x.example/a").authors == []
 
 
 def test_markup_authors_win_over_a_shown_byline():
