@@ -461,3 +461,17 @@ def test_rss_description_counts_one_source_in_the_singular(world):
         seen.add(n == 1)
         assert counts[f"newsdive:{record.story_id}"].endswith(f"; {n} source)" if n == 1 else f"; {n} sources)")
     assert seen == {True, False}  # both a one-outlet and a many-outlet story were checked
+
+
+def test_an_index_that_shrank_leaves_no_stale_page_behind(world):
+    """A feed that had two pages and now has one (re-clustering merged stories) deletes its old page-2, so the
+    published state does not depend on the states before it."""
+    stories, index, _ = world
+    deps = Publisher(stories=stories, index=index, public=MemoryObjectStore())
+    stale = "index/latest/page-2.json"
+    deps.public.put(stale, b"{}", content_type="application/json")
+    deps.public.put("index/latest-archive/page-2.json", b"{}", content_type="application/json")  # another feed's
+    report = publish_index(["politics"], deps)
+    assert deps.public.head(stale) is None and stale in report.written
+    assert deps.public.head("index/latest-archive/page-2.json") is not None
+    assert not publish_index(["politics"], deps).written
