@@ -19,7 +19,7 @@ from newsdive.cluster.assign import AssignConfig, choose_story, posting_keys
 from newsdive.cluster.features import term_vector
 from newsdive.cluster.weekdays import named_weekdays
 from newsdive.errors import VersionConflictError
-from newsdive.sentiment import compound
+from newsdive.sentiment import language_of, read
 from newsdive.sources import Bias
 from newsdive.storage.ports import CandidateIndex, StoryRepository
 from newsdive.story import Member, StoryRecord, with_member, with_members
@@ -66,6 +66,9 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
     bias = article.source.bias
     if bias == Bias.UNRATED and catalog is not None:
         bias = catalog.bias_of(article.canonical_url or article.url)
+    # Its own language (as extracted, else guessed from its text), never the outlet's: outlets publish in several.
+    own_language = language_of(article.language, f"{article.display_title}\n{article.text}")
+    tone = read(f"{article.display_title}. {opening}", own_language)
     return Member(
         article_id=article.id,
         outlet_id=article.source.id,
@@ -75,9 +78,12 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
         url=article.canonical_url or article.url,
         published_at=article.best_time,
         category=categorize(article.display_title, article.text, section=article.section, url=article.url,
-                            source_country=article.source.country),
-        regions=regions(opening, title=article.display_title, source_country=article.source.country),
-        sentiment=compound(f"{article.display_title}. {opening}"),
+                            source_country=article.source.country, language=language),
+        regions=regions(opening, title=article.display_title, source_country=article.source.country,
+                        language=language),
+        language=own_language,
+        sentiment=tone.score,
+        sentiment_method=tone.method,
         words=article.word_count,
         lead=opening_sentences,
         vector=term_vector(article.display_title, article.text, language=language),

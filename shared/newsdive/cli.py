@@ -18,6 +18,7 @@ EPILOG = """examples:
   newsdive invoke parse --event events/parse_s3_notification.json
   newsdive extract page.html --url https://example.org/a
   newsdive bench extract --dataset ../shared/data/article-extraction-benchmark
+  newsdive bench realweb --dataset ../shared/data/fundus-news-pages   the pipeline on real pages, per language
   newsdive schemas --check
   newsdive serve --out out --port 8000   the reference viewer on the published documents
   newsdive demo --chaos 7 --workers 4   the same run under injected faults: the documents come out the same

@@ -51,12 +51,43 @@ class Blindspot(BaseModel):
     label: Text = Field(description='e.g. "Blindspot for the Right"')
 
 
+Language = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{1,8})*$", max_length=35,
+                                 description="BCP-47-ish language code")]
+Score = Annotated[float, Field(ge=-1, le=1)]
+Method = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+._-]*$", max_length=64,
+                              description='The sentiment method that scored it, e.g. "vader" (several joined by "+")')]
+
+
+class SideSentiment(BaseModel):
+    """One side's tone: the mean over its articles in a language a method covers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: Score | None = Field(description="null: none of the side's articles is in a language a method covers")
+    label: SentimentLabel
+    method: Method | None
+    scored: Annotated[int, Field(ge=0, description="The side's articles that have a score")]
+    articles: Annotated[int, Field(ge=0)]
+
+
 class StorySentiment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    score: Annotated[float, Field(ge=-1, le=1, description="Mean VADER compound score of the articles")]
+    score: Score | None = Field(description="Mean score of the articles a method scored (those in a language it "
+                                            "covers); null when none is")
+    label: SentimentLabel = Field(description='"unknown" when the score is null')
+    by_side: dict[Side, Score] = Field(default_factory=dict, description="Score of each side that has any")
+    method: Method | None = None
+    scored: Annotated[int, Field(ge=0, description="Articles that have a score")] | None = None
+    sides: dict[Side, SideSentiment] = Field(default_factory=dict, description="Each side's tone and its method")
+
+
+class ArticleSentiment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    score: Score | None = Field(description="null: no method covers the article's language")
     label: SentimentLabel
-    by_side: dict[Side, Annotated[float, Field(ge=-1, le=1)]] = Field(default_factory=dict)
+    method: Method | None
 
 
 class Card(BaseModel):
@@ -79,6 +110,7 @@ class Card(BaseModel):
     article_count: Annotated[int, Field(ge=1)]
     labels: list[Text]
     url: DocPath = Field(description="Path of the story's deep dive document")
+    language: Language | None = Field(default=None, description='As the deep dive\'s (a language, "mul" or null)')
 
 
 class TocEntry(BaseModel):
@@ -121,6 +153,8 @@ class SourceEntry(BaseModel):
     url: HttpUrl | None = Field(description="The article; null only if the stored URL was not http(s)")
     published_at: AwareDatetime | None = Field(description="As the outlet published it (its own UTC offset)")
     flags: list[Text] = Field(default_factory=list)
+    language: Language | None = Field(default=None, description="The article's language; null: unknown")
+    sentiment: ArticleSentiment | None = None
 
 
 class KeyPlayer(BaseModel):
@@ -170,6 +204,9 @@ class DeepDive(_Document):
     related: list[Card]
     generation: Generation = Field(default_factory=Generation)
     key_players: list[KeyPlayer] = Field(default_factory=list)
+    language: Language | None = Field(
+        default=None, description='The language of more than half of the articles whose language is known; "mul" '
+        "when they are in several and none has a majority; null when none is known")
 
 
 class IndexPage(_Document):

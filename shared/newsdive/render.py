@@ -21,6 +21,7 @@ from newsdive.bias import blindspot_label
 from newsdive.classify import regions as find_regions
 from newsdive.cluster.features import cosine
 from newsdive.documents import (
+    ArticleSentiment,
     Blindspot,
     Card,
     DeepDive,
@@ -28,14 +29,15 @@ from newsdive.documents import (
     KeyPlayer,
     Paragraph,
     Section,
+    SideSentiment,
     SourceEntry,
     StorySentiment,
     TocEntry,
     schema_path,
 )
-from newsdive.sentiment import label as sentiment_label
+from newsdive.sentiment import SentimentLabel
 from newsdive.sources import Side, side_of
-from newsdive.story import Member, StoryRecord
+from newsdive.story import Member, StoryRecord, story_language
 from newsdive.summarize import ExtractiveSummarizer, Summarizer, is_dateline, summary_paragraphs
 from newsdive.text import plain, safe_url, sentences, snippet
 
@@ -48,9 +50,44 @@ _SIDE_ADJ = {Side.LEFT: "left-leaning", Side.CENTER: "center", Side.RIGHT: "righ
 EXTRACTIVE = ExtractiveSummarizer()
 
 
+_SLUG_WORDS = 10
+_SLUG_CHARS = 120  # of the words part; a word of an unspaced script (Thai...) is cut at 40 characters
+
+
+def _ascii_words(title: str) -> list[str]:
+    """The title's words in ASCII: letters and digits of any script are transliterated (anyascii: Han by
+    syllable, Hangul, kana, Cyrillic, Devanagari, Arabic, Greek, accented Latin by letter); everything else separates
+    words. ASCII letters and digits are kept as they are, so an ASCII title's words are the same as before."""
+    import unicodedata
+
+    out: list[str] = []
+    for ch in plain(title):
+        if ch.isascii():
+            out.append(ch.lower() if ch.isalnum() else " ")
+            continue
+        category = unicodedata.category(ch)
+        if category[0] not in "LMN":  # punctuation, symbols (£, €, ™), spaces: a separator as before
+            out.append(" ")
+            continue
+        from anyascii import anyascii  # per-block tables, loaded on first use
+
+        latin = anyascii(ch)
+        # A Han ideograph is one syllable of a text written without spaces: a word of its own.
+        alone = unicodedata.name(ch, "").startswith("CJK ") and "IDEOGRAPH" in unicodedata.name(ch, "")
+        latin = re.sub(r"[^a-z0-9]+", " " if alone else "", latin.lower())
+        out.append(f" {latin} " if alone else latin)
+    return [w[:40] for w in "".join(out).split()]
+
+
 def slugify(title: str, story_id: str) -> str:
-    words = re.findall(r"[a-z0-9]+", plain(title).lower())
-    return "-".join(words[:10]) + f"-{story_id[:8]}" if words else story_id
+    """`words-of-the-title-<first 8 of the id>`: at most 10 words and 120 characters of [a-z0-9-], any script
+    transliterated to Latin letters (see `_ascii_words`); the bare id when the title has no letter or digit."""
+    words: list[str] = []
+    for word in _ascii_words(title)[:_SLUG_WORDS]:
+        if words and len("-".join([*words, word])) > _SLUG_CHARS:
+            break
+        words.append(word[:_SLUG_CHARS])
+    return "-".join(words) + f"-{story_id[:8]}" if words else story_id
 
 
 def deep_dive_path(story_id: str) -> str:
@@ -70,21 +107,27 @@ def _blindspot(story: StoryRecord) -> Blindspot | None:
     return Blindspot(side=story.blindspot, label=blindspot_label(story.blindspot)) if story.blindspot else None
 
 
+def _tone(name: str, tone: SentimentLabel) -> str:
+    """"Center Neutral", or "Center · tone unknown" when no method covers the articles' language."""
+    return f"{name} · tone unknown" if tone == "unknown" else f"{name} {tone.capitalize()}"
+
+
 def labels(story: StoryRecord) -> list[str]:
     """Short tags a reader sees at a glance: the dominant side and that side's tone (e.g. "Center Neutral"),
-    "Balanced ..." when sides tie (overall tone), and the blindspot label."""
+    "Balanced ..." when sides tie (overall tone), and the blindspot label. A tone no method could read is said
+    to be unknown ("Left · tone unknown"), never guessed."""
     dist = story.bias
     if dist.rated:
         best = max(dist.share(s) for s in Side)
         leaders = [s for s in (Side.LEFT, Side.CENTER, Side.RIGHT) if dist.share(s) == best]
         if len(leaders) == 1:
             side = leaders[0]
-            tone = story.sentiment.by_side.get(side, story.sentiment.score)
-            first = f"{_SIDE_NAMES[side]} {sentiment_label(tone).capitalize()}"
+            of_side = story.sentiment.sides.get(side)
+            first = _tone(_SIDE_NAMES[side], of_side.label if of_side else "unknown")
         else:
-            first = f"Balanced {story.sentiment.label.capitalize()}"
+            first = _tone("Balanced", story.sentiment.label)
     else:
-        first = f"Unrated {story.sentiment.label.capitalize()}"
+        first = _tone("Unrated", story.sentiment.label)
     out = [first]
     if story.blindspot:
         out.append(blindspot_label(story.blindspot) or "")
@@ -120,22 +163,43 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
 
 
 # -- key players ---------------------------------------------------------------------------------------------
-# A capitalised-name counter over the members' titles and leads (no model):
+# A capitalised-name counter over the members' titles and leads (no model), each text read with the rules of its
+# member's language (`Member.language`, else a guess from the text):
+# - covered: the languages wordfreq has frequencies for, written in a script with capital letters (see
+#   `name_language`); a text in any other language or script (Chinese, Japanese, Korean, Arabic, Hindi, isiZulu...)
+#   adds no key players: an empty list, not a guess;
 # - a name is a run of capitalised words (with "of", "de", "van", "&" ... inside), split at punctuation;
-# - a sentence's first word counts only if the story capitalises it elsewhere mid-sentence or it is not an
-#   everyday word (wordfreq Zipf < 3.5), so "The", "Heavy" or "Shares" opening a sentence are not names;
-#   leading titles ("Mayor", "Dr.") are dropped;
-# - a possessive ends a name; a title inside a run is dropped with what precedes it ("Regional Renewal Minister
-#   Leopold Ashdown" -> "Leopold Ashdown");
-# - countries and demonyms, names starting or ending with a place word ("Alder Valley", "River Senn"), single
-#   words named mostly right after "in", "at", "near" ... (a town), outlets' own names, days and months are not
-#   players; a shorter form joins the one longer name it starts or ends ("Castellan" -> "Castellan Mobile");
+# - a sentence's first word (after a colon, a dash or a quote too) counts only if the story capitalises it
+#   elsewhere mid-sentence, or it is not an everyday word of the text's language (wordfreq Zipf < 3.5; < 4.5 when
+#   more capitalised words follow it, so a first name stays), so "The", "Heavy", "Nach" or "Selon" opening a
+#   sentence are not names;
+# - German capitalises every noun: there a word that is everyday German (Zipf > 3) and used far more in German
+#   than in English (2 Zipf points or more: names travel between languages, nouns do not), or a rare compound
+#   ending in such a noun ("Impfdosen"), is a noun wherever it stands. Nouns are dropped from the start of a run
+#   ("Bundeskanzler Olaf Scholz" -> "Olaf Scholz", "Präsident", "Manche Menschen"); a single word is a name only
+#   when it is an acronym ("CDU"), rare in German and no compound of a noun ("Nadeschdin"), or named after a
+#   first name in the story ("Annalena Baerbock" makes "Baerbock" a name; "Euro", "Panzer" are not names);
+# - an all-caps dateline opening a text ("KATHMANDU, May 16 (Reuters) -", "BERLIN (dpa) –") and runs of two or
+#   more all-caps words (a kicker: "FLUSHING MEADOWS") are not names;
+# - an apostrophe suffix ends a name ("Halcyon Orbital’s", Turkish "Türkiye'de" -> "Türkiye"); an elided article
+#   before a name is not part of it ("d'Israël" -> "Israël");
+# - English only (these are English word lists): leading titles ("Mayor", "Dr.", "Regional Renewal Minister
+#   Leopold Ashdown" -> "Leopold Ashdown"), function words, days and months, and single words named mostly right
+#   after "in", "at", "near" ... (a town), names starting or ending with a place word ("Alder Valley");
+# - countries and demonyms (`classify.regions`), the story's regions, outlets' own names are not players; in
+#   other languages than English neither are the language's names of countries, territories and time-zone cities
+#   (CLDR through babel: "Russie", "Стамбул", "Türkiye"), also inflected where Snowball stems them;
+# - inflected forms count together where Snowball has a stemmer for the language ("Путин", "Путина"; English
+#   names are not stemmed) and the form used most is shown; a shorter form joins the one longer name it starts or
+#   ends ("Castellan" -> "Castellan Mobile");
 # - headlines in Title Case are skipped (every word is capitalised there);
 # - sentences that are datelines ("· 21 November 2026 ·") are skipped;
 # - ranked by outlets naming it, then mentions; kept when named at least twice; a part of a name already listed
 #   is not listed again; at most 6.
 _TOKEN = re.compile(r"&|[^\W_][\w’'\-–.]*")
 _POSSESSIVE = re.compile(r"(?:[’']s|(?<=s)[’'])$")
+_SUFFIX = re.compile(r"[’'][^\W\d_]{1,5}$")  # an apostrophe suffix: "’s", Turkish case endings ("'de", "'nın")
+_ELISION = re.compile(r"^[^\W\d_]{1,2}[’'](?=[^\W\d_])")  # "d'", "l'", "dell'" before a name
 _LOCATIVE = frozenset({"in", "at", "near", "across", "outside", "around", "into", "towards", "toward", "through"})
 _CONNECTORS = frozenset({"of", "for", "de", "del", "della", "da", "do", "dos", "van", "von", "der", "den", "la", "le",
                          "du", "al", "bin", "&"})
@@ -160,40 +224,230 @@ _PLACE_WORDS = frozenset({"bay", "valley", "river", "street", "road", "avenue", 
                           "park", "coast", "beach", "district", "province", "state", "region", "heights", "hill",
                           "hills", "point", "falls", "springs", "peninsula", "strait", "gulf", "sea", "ocean", "bridge",
                           "airport", "station", "port"})
+_NOUNS_CAPITALISED = frozenset({"de"})  # an orthographic fact: German capitalises every noun
+_EVERYDAY = 3.5  # Zipf: an everyday word of the language
+_VERY_COMMON = 4.5  # opening a longer run, only a very common word is dropped (not a first name: "Boris")
+_EMPTY: frozenset[str] = frozenset()
+# ISO 639-1 code -> snowballstemmer algorithm, for the languages of both wordfreq and Snowball (not English: its
+# names do not inflect, and stems would merge distinct names).
+_SNOWBALL = {"ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "es": "spanish",
+             "fi": "finnish", "fr": "french", "hu": "hungarian", "id": "indonesian", "it": "italian",
+             "lt": "lithuanian", "nb": "norwegian", "nl": "dutch", "pl": "polish", "pt": "portuguese",
+             "ro": "romanian", "ru": "russian", "sh": "serbian", "sv": "swedish", "tr": "turkish"}
 
 
-def _is_title_case(title: str) -> bool:
+@lru_cache(maxsize=64)
+def name_language(language: str | None) -> str | None:
+    """The language whose rules read names in a text declared as `language` (its primary subtag), or None when
+    the key-player method does not cover it: wordfreq has no frequencies for it (wordfreq would silently answer
+    with English ones), or its script has no capital letters. A text mostly in a script without capitals is
+    refused too (see `_cased`)."""
+    code = (language or "").split("-")[0].lower()
+    if not code:
+        return None
+    from wordfreq import available_languages, top_n_list
+
+    if code not in available_languages():
+        return None
+    # The language's own most frequent words tell whether its script has capital letters (not Chinese, Japanese,
+    # Korean, Arabic, Hindi...: whatever Latin names their texts carry are not read with rules made for others).
+    return code if _cased(" ".join(top_n_list(code, 100, wordlist="small"))) else None
+
+
+def _cased(text: str) -> bool:
+    """Most letters are of a script with capital letters (Latin, Cyrillic, Greek...): capitals can mark names."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(ch.lower() != ch.upper() for ch in letters) * 2 > len(letters)
+
+
+@lru_cache(maxsize=8)
+def _stemmer(language: str):  # noqa: ANN202 - snowballstemmer has no type hints
+    import snowballstemmer
+
+    name = _SNOWBALL.get(language)
+    return snowballstemmer.stemmer(name) if name else None
+
+
+@lru_cache(maxsize=16384)
+def _zipf(word: str, language: str, wordlist: str = "small") -> float:
+    """wordfreq's Zipf frequency. The small lists (exact above Zipf 3, 0 below; about 0.1 s and a few MB to load
+    a language) serve every threshold here; only English frequencies below 3, for the German noun test, need the
+    large list (about 1 s and 60 MB on first use)."""
+    from wordfreq import zipf_frequency  # loaded on first use only
+
+    return zipf_frequency(word, language, wordlist=wordlist)
+
+
+def _bare(word: str) -> str:
+    return _SUFFIX.sub("", word).lower()
+
+
+def _common_word(word: str, language: str = "en", threshold: float = _EVERYDAY) -> bool:
+    """An everyday word of the language ("Shares", "Heavy", "Sixteen-year-old", "Nach"), not a name."""
+    word = _bare(word)
+    if "-" in word or "–" in word:
+        return any(_zipf(part, language) >= threshold for part in re.split(r"[-–]", word) if part)
+    return _zipf(word, language) >= threshold
+
+
+def _german_noun(word: str, language: str) -> bool:
+    """A common noun (or other everyday word) of a language that capitalises nouns: everyday there (Zipf above 3)
+    and far more used there than in English ("Regierung", "Unterschriften", "Nach"; not "Scholz", "Putin", "Fed"),
+    or a rarer compound whose tail is one ("Impfdosen", "Beweisaufnahme"); a rare word that is no such compound
+    may be a name ("Annalena", "Nadeschdin"). Hyphenated words are judged by their last part."""
+    word = re.split(r"[-–]", _bare(word))[-1]
+    if len(word) < 2:
+        return False
+
+    def noun(w: str) -> bool:
+        z = _zipf(w, language)
+        return z > 3.0 and z - _zipf(w, "en", "large") >= 2.0
+
+    if noun(word):
+        return True
+    # A rarer word is a noun as a compound ending in one ("Impfdosen"); else it may be a name ("Annalena").
+    return _zipf(word, language) < 3.0 and any(noun(word[i:]) for i in range(3, len(word) - 3))
+
+
+def _after_nouns(run: list[str], language: str) -> list[str]:
+    """A run without the nouns and connectors that open it ("Umweltministerin Anne Spiegel" -> "Anne Spiegel")."""
+    i = 0
+    while i < len(run) and (_german_noun(run[i], language) or run[i].lower() in _CONNECTORS):
+        i += 1
+    return run[i:]
+
+
+@lru_cache(maxsize=16)
+def _places(language: str) -> frozenset[str]:
+    """Country and territory names and the exemplar cities of time zones in the language (CLDR through babel),
+    lower-cased, with their Snowball stems: a name that is one is a place, not a player ("Russie", "Стамбул",
+    "Türkiye", "Ryssland")."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        locale = Locale.parse(language)
+    except (UnknownLocaleError, ValueError):
+        return frozenset()
+    names = {n for code, n in locale.territories.items() if code not in {"EU", "UN"}}  # unions: organisations
+    names |= {zone["city"] for zone in locale.time_zones.values() if zone.get("city")}
+    out = {n.lower() for n in names}
+    stemmer = _stemmer(language)
+    if stemmer is not None:
+        out |= {stemmer.stemWord(n) for n in out if " " not in n}
+    return frozenset(out)
+
+
+_MORE_SENTENCES = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘„«»”(\[]?([^\W\d_]))")
+
+
+def _sentences(text: str) -> list[str]:
+    """`text.sentences`, also split before a capital letter outside ASCII ("... сохранялась. Впрочем", "Şarj")."""
+    out: list[str] = []
+    for sentence in sentences(text):
+        start = 0
+        for m in _MORE_SENTENCES.finditer(sentence):
+            if m.group(1).isupper():
+                out.append(sentence[start:m.start()].strip())
+                start = m.end()
+        out.append(sentence[start:].strip())
+    return [s for s in out if s]
+
+
+def _single_name(word: str, language: str, surnames: set[str]) -> bool:
+    """Whether one capitalised word alone is a name where every noun is capitalised: an acronym ("SVB", "CDU"),
+    a word the story names after a first name ("Baerbock" after "Annalena Baerbock"), or a word rare in the
+    language that is no compound of a noun ("Nadeschdin", "Temu"; not "Euro", "Panzer", "Impfdosen")."""
+    bare = _bare(word)
+    if bare in surnames or _shouting(word):
+        return True
+    return _zipf(bare, language) < 3.0 and not _german_noun(word, language)
+
+
+def _dateline_cut(text: str) -> str:
+    """The text without an all-caps dateline opening it ("KATHMANDU, May 16 (Reuters) - ", "BERLIN (dpa) – ")."""
+    tokens = text.split()
+    n = 0
+    while n < len(tokens) and len(re.sub(r"\W", "", tokens[n])) >= 2 and tokens[n].isupper():
+        n += 1
+        if tokens[n - 1][-1] in ",:":
+            break
+    if not n:
+        return text
+    rest = tokens[n:]
+    if not (tokens[n - 1][-1] in ",:" or (rest and rest[0][:1] in "(–—-")):
+        return text
+    dash = next((i for i, t in enumerate(rest[:8]) if t in {"-", "–", "—"}), None)
+    if dash is not None:  # "KATHMANDU, May 16 (Reuters) - "
+        return " ".join(rest[dash + 1:])
+    while rest and rest[0][:1] == "(":  # "(dpa)", "(Reuters)"
+        close = next((i for i, t in enumerate(rest) if t.endswith(")")), len(rest) - 1)
+        rest = rest[close + 1:]
+    if rest and rest[0] in {"-", "–", "—"}:
+        rest = rest[1:]
+    return " ".join(rest)
+
+
+def _is_title_case(title: str, language: str = "en") -> bool:
+    if language in _NOUNS_CAPITALISED:  # German headlines are written in sentence case (with capitalised nouns)
+        return False
     words = [w for w in re.findall(r"[^\W\d_][\w’'-]*", title) if len(w) > 3]
     return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
 
 
+def _shouting(word: str) -> bool:
+    letters = re.sub(r"[\W\d_]", "", word)
+    return len(letters) >= 2 and letters.isupper()
+
+
+def _opens(before: str) -> bool:
+    """Whether a word after `before` opens a sentence: nothing but quotes, dashes or brackets before it, or a
+    colon ("Russland-Wahl: Nadeschdin", "– Det var", "« Nous")."""
+    before = before.rstrip(" “\"‘'(„«»–—-")
+    return not before or before[-1] in ":"
+
+
 def _runs(sentence: str) -> Iterable[tuple[list[str], bool, str]]:
     """Runs of capitalised words of one sentence, whether the run opens the sentence, and the word before it.
-    A possessive ends a run ("Halcyon Orbital’s Petrel" names Halcyon Orbital)."""
+    A possessive or an apostrophe suffix ends a run ("Halcyon Orbital’s Petrel" names Halcyon Orbital); two or
+    more all-caps words in a row are a kicker or a dateline, not a name."""
     tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(sentence)]
     run: list[str] = []
     run_opens, before = False, ""
-    for i, (token, start, end) in enumerate(tokens):
+
+    def done(words: list[str]) -> list[str]:
+        if sum(_shouting(w) for w in words) >= 2:
+            words = [w for w in words if not _shouting(w)]
+        return _trim(words)
+
+    for i, (token, start, _end) in enumerate(tokens):
         word = token.rstrip(".") or token
-        joined = bool(run) and not sentence[tokens[i - 1][2]:start].strip() and not _POSSESSIVE.search(run[-1])
+        elided = _ELISION.match(word)
+        if elided and word[elided.end():][:1].isupper():
+            word = word[elided.end():]
+        joined = (bool(run) and not sentence[tokens[i - 1][2]:start].strip() and not _SUFFIX.search(run[-1])
+                  and not _POSSESSIVE.search(run[-1]))
         if word[:1].isupper() and (joined or not run):
             if not run:
-                run_opens = not sentence[:start].strip(" “\"‘'(")
+                run_opens = _opens(sentence[:start])
                 before = tokens[i - 1][0].lower() if i else ""
             run.append(word)
             continue
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if (joined and word.lower() in _CONNECTORS and nxt is not None and nxt[0][:1].isupper()
-                and not sentence[end:nxt[1]].strip()):
-            run.append(word)
-            continue
+        if joined and word.lower() in _CONNECTORS:  # "of", "de la", "von der" between two capitalised words
+            j = i + 1
+            while (j < len(tokens) and tokens[j][0].lower() in _CONNECTORS
+                   and not sentence[tokens[j - 1][2]:tokens[j][1]].strip()):
+                j += 1
+            if (j < len(tokens) and tokens[j][0][:1].isupper()
+                    and not sentence[tokens[j - 1][2]:tokens[j][1]].strip()):
+                run.append(word)
+                continue
         if run:
-            yield _trim(run), run_opens, before
+            yield done(run), run_opens, before
         run = [word] if word[:1].isupper() else []
-        run_opens = not sentence[:start].strip(" “\"‘'(")
+        run_opens = _opens(sentence[:start])
         before = tokens[i - 1][0].lower() if i else ""
     if run:
-        yield _trim(run), run_opens, before
+        yield done(run), run_opens, before
 
 
 def _trim(run: list[str]) -> list[str]:
@@ -202,31 +456,45 @@ def _trim(run: list[str]) -> list[str]:
     return run
 
 
-@lru_cache(maxsize=4096)
-def _common_word(word: str) -> bool:
-    """An everyday English word ("Shares", "Heavy", "Sixteen-year-old"), not a name: Zipf frequency >= 3.5."""
-    from wordfreq import zipf_frequency  # loaded on first use only (about 0.2 s)
-
-    word = re.sub(r"[’']s$", "", word).lower()
-    if "-" in word or "–" in word:
-        return any(zipf_frequency(part, "en") >= 3.5 for part in re.split(r"[-–]", word) if part)
-    return zipf_frequency(word, "en") >= 3.5
-
-
 def _key(name: str) -> str:
     return _POSSESSIVE.sub("", name).lower()
 
 
+def _name_key(name: str, language: str) -> str:
+    """What counts a name's mentions together: its lowercase form without a suffix, its words stemmed where
+    Snowball covers the language (not English)."""
+    words = [_bare(w) for w in name.split()]
+    stemmer = _stemmer(language)
+    if stemmer is not None:
+        words = ["-".join(stemmer.stemWord(p) for p in re.split(r"[-–]", w)) for w in words]
+    return " ".join(words)
+
+
+def _member_language(m: Member) -> str | None:
+    if m.language:
+        return name_language(m.language)
+    # Stored before members carried their language: guess it from the text (scripts, function words).
+    from newsdive.extract._lang import guess_language
+
+    return name_language(guess_language(f"{plain(m.title)}. {plain(m.lead)}", min_share=0.04))
+
+
 def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_PLAYERS) -> list[KeyPlayer]:
     """People and organisations the reports name most (see the rules above)."""
-    texts: list[tuple[Member, str]] = []
+    texts: list[tuple[Member, str, str]] = []
     for m in members:
-        title = plain(m.title)
-        if title and not _is_title_case(title):
-            texts.append((m, title))
-        texts.extend((m, s) for s in sentences(plain(m.lead)) if not is_dateline(s))
-    runs = [(m, run, start, before) for m, text in texts for run, start, before in _runs(text) if run]
-    mid_sentence = {_key(w) for _, run, start, _ in runs for w in (run[1:] if start else run)}
+        language = _member_language(m)
+        title, lead = plain(m.title), plain(m.lead)
+        if language is None or not _cased(f"{title} {lead}"):
+            continue  # a language or script the method does not cover: no key players from it
+        if title and not _is_title_case(title, language):
+            texts.append((m, language, _dateline_cut(title)))
+        texts.extend((m, language, s) for s in _sentences(_dateline_cut(lead)) if not is_dateline(s))
+    runs = [(m, lang, run, start, before) for m, lang, text in texts for run, start, before in _runs(text) if run]
+    mid_sentence = {_key(w) for _, _, run, start, _ in runs for w in (run[1:] if start else run)}
+    # Words the story itself names after a first name ("Annalena Baerbock"): names, even where nouns are capitalised.
+    surnames = {_bare(name[-1]) for _, lang, run, _, _ in runs if lang in _NOUNS_CAPITALISED
+                for name in [_after_nouns(run, lang)] if len(name) >= 2 and _zipf(_bare(name[-1]), lang) < 6}
     outlets = {_key(re.sub(r"^The\s+", "", plain(m.outlet))) for m in members}
     outlets |= {_key(plain(m.outlet)) for m in members}
     places = {r.lower() for r in story.regions}
@@ -234,31 +502,48 @@ def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_
     located: Counter[str] = Counter()  # mentions right after "in", "at", "near" ...: a place, not a player
     named_by: dict[str, set[str]] = {}
     surfaces: dict[str, Counter[str]] = {}
-    for m, run, start, before in runs:
-        words = list(run)
-        if start and _key(words[0]) not in mid_sentence and _common_word(words[0]):
+    for m, lang, run, start, before in runs:
+        english = lang == "en"
+        words = [_SUFFIX.sub("", w) if not english else w for w in run]
+        if (start and _key(words[0]) not in mid_sentence and _common_word(words[0], lang)
+                and (len(words) == 1 or _common_word(words[0], lang, _VERY_COMMON))):
+            words = words[1:]  # "Heavy", "The Fair Trading Commission"; not "Boris" in "Boris Nadeschdin"
+        if lang in _NOUNS_CAPITALISED:
+            while words and ((_german_noun(words[0], lang) and _bare(words[0]) not in surnames)
+                             or words[0].lower() in _CONNECTORS):
+                words = words[1:]
+            if len(words) == 1 and not _single_name(words[0], lang, surnames):
+                continue
+        not_names = _NOT_NAMES if english else _EMPTY
+        if not english:  # a place opening a longer run: "России Владимир Путин" -> "Владимир Путин"
+            while len(words) > 1 and (_bare(words[0]) in _places(lang)
+                                      or _name_key(words[0], lang) in _places(lang)):
+                words = words[1:]
+        if english:
+            titled = [i for i, w in enumerate(words[:-1]) if w.lower() in _TITLES]
+            if titled:  # "Regional Renewal Minister Leopold Ashdown" -> "Leopold Ashdown"
+                words = words[titled[-1] + 1:]
+        while words and (words[0].lower() in _CONNECTORS or (len(words) > 1 and words[0].lower() in not_names)):
             words = words[1:]
-        titled = [i for i, w in enumerate(words[:-1]) if w.lower() in _TITLES]
-        if titled:  # "Regional Renewal Minister Leopold Ashdown" -> "Leopold Ashdown"
-            words = words[titled[-1] + 1:]
-        while words and (words[0].lower() in _CONNECTORS or (len(words) > 1 and words[0].lower() in _NOT_NAMES)):
-            words = words[1:]
-        while words and words[-1].lower() in _NOT_NAMES:  # "Nathaniel Osgood November" (a byline's date)
+        while words and words[-1].lower() in not_names:  # "Nathaniel Osgood November" (a byline's date)
             words = words[:-1]
         words = _trim(words)
         if not words:
             continue
         name = " ".join(words)
-        key = _key(name)
-        if (key in _NOT_NAMES or key in _TITLES or words[0].lower() in _NOT_NAMES or key in outlets
-                or key in places or {words[0].lower(), _key(words[-1])} & _PLACE_WORDS
-                or (len(words) == 1 and (find_regions(name) or len(name) < 3))):
-            continue
+        key = _key(name) if english else _name_key(name, lang)
+        if (key in not_names or (english and key in _TITLES) or words[0].lower() in not_names
+                or _key(name) in outlets or _key(name) in places
+                or (not english and (name.lower() in _places(lang) or key in _places(lang)))
+                or (english and {words[0].lower(), _key(words[-1])} & _PLACE_WORDS)
+                or (len(words) == 1 and (find_regions(name) or len(name) < 3
+                                         or (not english and find_regions(key.capitalize()))))):
+            continue  # (a single word's stem can be a country: Polish "Pakistanie" -> "pakistan")
         mentions[key] += 1
-        located[key] += before in _LOCATIVE
+        located[key] += english and before in _LOCATIVE
         named_by.setdefault(key, set()).add(m.outlet_id)
         surfaces.setdefault(key, Counter())[name] += 1
-    for key in [k for k in mentions if " " not in k and located[k] * 2 >= mentions[k]]:
+    for key in [k for k in mentions if " " not in k and located[k] * 2 >= mentions[k] and located[k]]:
         del mentions[key]
     # A shorter form joins the one longer name it starts or ends ("Castellan" -> "Castellan Mobile"), longest
     # forms first ("Hollis–Marr" -> "Hollis–Marr Homes Act", then "Hollis" -> the same).
@@ -284,7 +569,8 @@ def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_
             break
         chosen.append(words)
         forms = surfaces[key]
-        display = max(sorted(forms), key=lambda f: (len(f.split()), forms[f]))
+        # The longest form, then the one used most, then the shortest spelling (an inflected form is longer).
+        display = max(sorted(forms), key=lambda f: (len(f.split()), forms[f], -len(f)))
         out.append(KeyPlayer(name=_POSSESSIVE.sub("", display), mentions=mentions[key],
                              outlet_ids=sorted(named_by[key])))
     return out
@@ -391,6 +677,7 @@ def _card(story: StoryRecord) -> Card:
         article_count=len(story.members),
         labels=labels(story),
         url=f"/{deep_dive_path(story.story_id)}",
+        language=story_language(story.members.values()),
     )
 
 
@@ -417,8 +704,7 @@ def deep_dive(story: StoryRecord, related: Sequence[StoryRecord], *, summarizer:
         article_count=len(members),
         bias=story.bias,
         blindspot=_blindspot(story),
-        sentiment=StorySentiment(score=story.sentiment.score, label=story.sentiment.label,
-                                 by_side=story.sentiment.by_side),
+        sentiment=_sentiment(story),
         labels=labels(story),
         toc=[TocEntry(id=s.id, title=s.title) for s in secs],
         sections=secs,
@@ -433,12 +719,32 @@ def deep_dive(story: StoryRecord, related: Sequence[StoryRecord], *, summarizer:
                 url=safe_url(m.url),
                 published_at=m.published_at,
                 flags=m.flags,
+                language=language_code(m.language),
+                sentiment=ArticleSentiment(score=m.sentiment, label=m.reading.label, method=m.sentiment_method),
             )
             for m in members
         ],
         related=[card(r) for r in related if r.story_id != story.story_id][:6],
         generation=analysis.generation,
         key_players=players,
+        language=story_language(members),
+    )
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{1,8})*$")
+
+
+def language_code(language: str | None) -> str | None:
+    """A stored language as published: a BCP-47-ish code, or null for anything else."""
+    return language if language and len(language) <= 35 and _LANGUAGE.match(language) else None
+
+
+def _sentiment(story: StoryRecord) -> StorySentiment:
+    s = story.sentiment
+    return StorySentiment(
+        score=s.score, label=s.label, method=s.method, scored=s.scored, by_side=s.by_side,
+        sides={side: SideSentiment(score=v.score, label=v.label, method=v.method, scored=v.scored,
+                                   articles=v.articles) for side, v in s.sides.items()},
     )
 
 
@@ -506,11 +812,13 @@ def rss_feed(name: str, stories: Sequence[StoryRecord], *, base_url: str, page_u
     etree.SubElement(channel, "description").text = (
         f"Stories grouped across outlets with their Left/Center/Right coverage ({name})."
     )
-    etree.SubElement(channel, "language").text = "en"
+    chosen = newest_first(stories)[:limit]
+    language = feed_language(chosen)
+    if language:
+        etree.SubElement(channel, "language").text = language
     etree.SubElement(channel, "generator").text = "newsdive"
     etree.SubElement(channel, f"{{{atom}}}link", href=f"{base}/{feed_path}", rel="self",
                      type="application/rss+xml")
-    chosen = newest_first(stories)[:limit]
     times = [s.updated_at for s in chosen if s.updated_at]
     if times:
         etree.SubElement(channel, "lastBuildDate").text = format_datetime(utc(max(times)), usegmt=True)
@@ -527,6 +835,13 @@ def rss_feed(name: str, stories: Sequence[StoryRecord], *, base_url: str, page_u
         if c.published_at:
             etree.SubElement(item, "pubDate").text = format_datetime(c.published_at, usegmt=True)
     return _xml(rss)
+
+
+def feed_language(stories: Iterable[StoryRecord]) -> str | None:
+    """The feed's `<language>`: the one language of all its stories whose language is known; none (the element
+    is left out, as RSS 2.0 allows) when they are in several languages or none is known."""
+    found = {story_language(s.members.values()) for s in stories} - {None}
+    return found.pop() if len(found) == 1 and "mul" not in found else None
 
 
 def sitemap(stories: Sequence[StoryRecord], *, base_url: str, page_url: str = "",

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from statistics import fmean
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from newsdive.bias import BiasDistribution, BlindspotRule, distribution
 from newsdive.classify import CATEGORIES, majority
 from newsdive.cluster.features import cosine, merged
-from newsdive.sentiment import SentimentLabel, label
-from newsdive.sources import Bias, Side
+from newsdive.sentiment import Reading, SentimentLabel, language_of, mix, primary
+from newsdive.sentiment import label as sentiment_label
+from newsdive.sources import Bias, Side, side_of
 
 CENTROID_TERMS = 60
 
@@ -36,7 +36,10 @@ class Member(BaseModel):
     published_at: AwareDatetime | None = None
     category: str = "general"
     regions: list[str] = Field(default_factory=list)
-    sentiment: float = 0.0
+    language: str | None = Field(default=None, description="The article's language (BCP-47-ish); None: unknown")
+    sentiment: Annotated[float, Field(ge=-1, le=1)] | None = Field(
+        default=None, description="Score of `sentiment_method`; None when no method covers its language")
+    sentiment_method: str | None = Field(default=None, description='The method that scored it, e.g. "vader"')
     words: Annotated[int, Field(ge=0)] = 0
     lead: str = Field(default="", description="The article's opening sentences, for summaries and snippets")
     vector: dict[str, float] = Field(default_factory=dict, description="Term vector; the centroid's inputs")
@@ -44,13 +47,83 @@ class Member(BaseModel):
         default_factory=list, description="Days of the week its title and lead name (0 = Monday): the event's day")
     flags: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_sentiment(cls, data: object) -> object:
+        """Members stored before methods were named carry VADER's score of their text whatever its language:
+        the score stands only when the title and lead are English by the language guess, else it is unknown."""
+        if isinstance(data, dict) and "sentiment_method" not in data and data.get("sentiment") is not None:
+            text = f"{data.get('title', '')}. {data.get('lead', '')}"
+            language = data.get("language") or language_of(None, text)
+            english = primary(language) == "en"
+            data = {**data, "language": language, "sentiment": data["sentiment"] if english else None,
+                    "sentiment_method": "vader" if english else None}
+        return data
 
-class Sentiment(BaseModel):
+    @property
+    def reading(self) -> Reading:
+        return Reading(self.sentiment, sentiment_label(self.sentiment), self.sentiment_method)
+
+
+Score = Annotated[float, Field(ge=-1, le=1)]
+
+
+class SideSentiment(BaseModel):
+    """One side's tone: the mix of its articles' readings."""
+
     model_config = ConfigDict(extra="forbid")
 
-    score: Annotated[float, Field(ge=-1, le=1, description="Mean VADER compound over the articles")] = 0.0
-    label: SentimentLabel = "neutral"
-    by_side: dict[Side, float] = Field(default_factory=dict)
+    score: Score | None = Field(default=None, description="Mean score of the side's scored articles; None: none")
+    label: SentimentLabel = "unknown"
+    method: str | None = Field(default=None, description='Method(s) of the scores mixed, e.g. "vader"')
+    scored: Annotated[int, Field(ge=0, description="Articles with a score (in a language a method covers)")] = 0
+    articles: Annotated[int, Field(ge=0)] = 0
+
+
+class Sentiment(BaseModel):
+    """The story's tone: the mean over its articles that a method scored (those in a language it covers)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    score: Score | None = Field(default=None, description="Mean score of the scored articles; None: none scored")
+    label: SentimentLabel = "unknown"
+    method: str | None = None
+    scored: Annotated[int, Field(ge=0)] = 0
+    by_side: dict[Side, float] = Field(default_factory=dict, description="Scores of the sides with any scored")
+    sides: dict[Side, SideSentiment] = Field(default_factory=dict)
+
+
+def story_sentiment(members: Iterable[Member]) -> Sentiment:
+    """The tone of these members: overall and per side, each the mean over the members a method scored."""
+    members = list(members)
+    by_side: dict[Side, list[Member]] = {}
+    for m in members:
+        side = side_of(m.bias)
+        if side is not None:
+            by_side.setdefault(side, []).append(m)
+    sides = {}
+    for side, of_side in sorted(by_side.items()):
+        r = mix(m.reading for m in of_side)
+        sides[side] = SideSentiment(score=r.score, label=r.label, method=r.method,
+                                    scored=sum(m.reading.known for m in of_side), articles=len(of_side))
+    overall = mix(m.reading for m in members)
+    return Sentiment(
+        score=overall.score, label=overall.label, method=overall.method,
+        scored=sum(m.reading.known for m in members),
+        by_side={side: s.score for side, s in sides.items() if s.score is not None},
+        sides=sides,
+    )
+
+
+def story_language(members: Iterable[Member]) -> str | None:
+    """The story's language: the primary subtag held by more than half of the articles whose language is known;
+    "mul" (ISO 639 "multiple languages") when they are in several languages and none holds a majority; None when
+    no article's language is known."""
+    tags = [t for t in (primary(m.language) for m in members) if t]
+    if not tags:
+        return None
+    best = max(sorted(set(tags)), key=tags.count)
+    return best if tags.count(best) * 2 > len(tags) else "mul"
 
 
 class StoryRecord(BaseModel):
@@ -76,6 +149,18 @@ class StoryRecord(BaseModel):
         description="Set when later articles showed this story is the same event as another: the id of the story "
         "that absorbed its members. Such a record is only a redirect (no index lists it).",
     )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _legacy_sentiment(cls, data: object, handler):  # noqa: ANN001, ANN206 - pydantic's validator protocol
+        """A story stored before sentiment named its method gets its tone recomputed from its members (whose
+        own legacy scores are checked as they load, see `Member`)."""
+        legacy = isinstance(data, dict) and isinstance(data.get("sentiment"), dict) and "method" not in data[
+            "sentiment"]
+        story = handler(data)
+        if legacy and story.members:
+            story.sentiment = story_sentiment(story.ordered_members())
+        return story
 
     @property
     def sort_key(self) -> str:
@@ -131,14 +216,6 @@ def recompute(story: StoryRecord, rule: BlindspotRule) -> StoryRecord:
     dist = distribution(story.outlets())
     centroid = merged((m.vector for m in members), CENTROID_TERMS)
     times = [m.published_at for m in members if m.published_at]
-    by_side: dict[Side, list[float]] = {}
-    from newsdive.sources import side_of
-
-    for m in members:
-        side = side_of(m.bias)
-        if side is not None:
-            by_side.setdefault(side, []).append(m.sentiment)
-    score = round(fmean(m.sentiment for m in members), 4)
     region_votes = [r for m in members for r in m.regions]
     primary_votes = [m.regions[0] for m in members if m.regions]
     regions = sorted(set(region_votes),
@@ -150,11 +227,7 @@ def recompute(story: StoryRecord, rule: BlindspotRule) -> StoryRecord:
             "regions": regions,
             "bias": dist,
             "blindspot": rule.blindspot(dist),
-            "sentiment": Sentiment(
-                score=score,
-                label=label(score),
-                by_side={side: round(fmean(v), 4) for side, v in sorted(by_side.items())},
-            ),
+            "sentiment": story_sentiment(members),
             "centroid": centroid,
             "weekdays": sorted({day for m in members for day in m.weekdays}),
             "published_at": min(times) if times else None,

@@ -65,6 +65,19 @@ def test_grouping_and_percentages_equal_the_fixtures(demo):
     assert len(by_urls) == len(EXPECTED["stories"]) + len(EXPECTED["singles"])
 
 
+def test_sentiment_is_only_read_where_a_method_covers_the_language(demo):
+    _, docs, _ = demo
+    for key, doc in _deep_dives(docs).items():
+        scored = [s for s in doc["sources"] if s["sentiment"]["score"] is not None]
+        for source in doc["sources"]:
+            english = (source["language"] or "").split("-")[0].lower() == "en"
+            assert (source["sentiment"]["method"] == "vader") == english, (key, source["url"])
+        assert doc["sentiment"]["scored"] == len(scored), key
+        assert (doc["sentiment"]["score"] is None) == (not scored) == (doc["sentiment"]["label"] == "unknown"), key
+        languages = {s["language"].split("-")[0].lower() for s in doc["sources"] if s["language"]}
+        assert doc["language"] in languages | {"mul", None}, key
+
+
 def test_failures_stay_out_of_the_stories_and_bad_pages_wait_in_the_dlq(demo):
     summary, docs, _ = demo
     published = {s["url"] for d in _deep_dives(docs).values() for s in d["sources"]}

@@ -106,7 +106,9 @@ def test_two_concurrent_scrapes_of_one_domain_keep_its_rate(control):
     # together (two scrapers sending at once would be ~0 s apart), and the whole run at the pace of the interval.
     gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
     assert min(gaps) >= interval / 2, gaps
-    assert times[-1] - times[0] >= (len(times) - 1) * interval - 0.05
+    # The first arrival may itself be late by up to an interval (seen on a loaded 2-core CI machine: 3.47 s for 9
+    # gaps of 0.4 s), so the pace is checked over all but one gap; unpaced scrapers would take about half of it.
+    assert times[-1] - times[0] >= (len(times) - 2) * interval, gaps
 
 
 def test_reservations_under_contention_are_distinct_and_spaced(control):

@@ -207,7 +207,8 @@ def test_key_players_skip_titles_sentence_openers_and_join_surnames():
 
     def member(i, title, lead):
         return Member(article_id=f"a{i}", outlet_id=f"o{i}", outlet=f"Outlet {i}", bias=Bias.CENTER, title=title,
-                      url=f"https://o{i}.example/{i}", lead=lead, published_at=datetime(2026, 11, 20, i, tzinfo=UTC))
+                      url=f"https://o{i}.example/{i}", lead=lead, published_at=datetime(2026, 11, 20, i, tzinfo=UTC),
+                      language="en-GB")
 
     members = [
         member(1, "Harbour board fines Castellan Mobile", "Regional Transport Minister Alma Quist said on Monday "

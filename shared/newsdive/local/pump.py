@@ -157,6 +157,7 @@ class StageStats:
     errors: int = 0
     redelivered: int = 0  # deliveries of a message or stream record after its first
     durations: list[float] = field(default_factory=list)  # seconds per invocation (the bench's p50/p95)
+    request_seconds: dict[str, float] = field(default_factory=dict)  # invocation's request id -> seconds
 
 
 @dataclass
@@ -241,7 +242,9 @@ class EventPump:
             with self.instrumentation.invocation(name, plan):
                 return handler(event, context)
         finally:
-            self.report.stage(name).durations.append(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self.report.stage(name).durations.append(seconds)
+            self.report.stage(name).request_seconds[context.aws_request_id] = seconds
 
     def tick(self, when: datetime) -> Any:
         """Fire the crawl schedule once at `when`, as EventBridge would."""

@@ -72,6 +72,9 @@ class RunSummary:
     requests: dict[str, dict[str, int]] = field(default_factory=dict)  # function -> "service.Operation" -> calls
     capacity: dict[str, float] = field(default_factory=dict)  # DynamoDB capacity units, estimated (wru, rru)
     durations: dict[str, list[float]] = field(default_factory=dict)  # function -> seconds per invocation
+    # request id -> seconds of every invocation: joined with the functions' log lines (function_request_id), it
+    # tells which records' work the time was (the real-web bench's seconds per language)
+    request_seconds: dict[str, float] = field(default_factory=dict)
     replayed_events: int = 0
     replay_changed: list[str] = field(default_factory=list)
     sources_health: dict[str, Any] = field(default_factory=dict)  # health.run_health: status counts, per source
@@ -86,7 +89,7 @@ class RunSummary:
         """The summary as JSON-ready data (per-invocation durations as p50/p95 per stage, not every sample)."""
         import statistics
 
-        out = {k: v for k, v in self.__dict__.items() if k != "durations"}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("durations", "request_seconds")}
         out["stage_seconds"] = {
             name: {"invocations": len(d), "p50": round(statistics.median(d), 4),
                    "p95": round(sorted(d)[max(0, round(0.95 * len(d)) - 1)], 4)}
@@ -249,6 +252,7 @@ def run(options: RunOptions) -> RunSummary:
             summary.requests = _requests(instrumentation, pump)
             summary.capacity = dict(instrumentation.requests.capacity)
         summary.durations = {k: list(v.durations) for k, v in report.stages.items()}
+        summary.request_seconds = {r: s for v in report.stages.values() for r, s in v.request_seconds.items()}
         if options.keep:
             _wait_for_interrupt(stack, summary, options.quiet)
     return summary
@@ -300,7 +304,10 @@ def function_logs_to(stream: Any) -> Iterator[None]:
                 if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
 
     for handler in handlers():
-        handler.setStream(stream)
+        if getattr(handler.stream, "closed", False):  # an earlier run's stream is gone (a test's captured output):
+            handler.stream = stream  # nothing to flush
+        else:
+            handler.setStream(stream)
     try:
         with contextlib.redirect_stdout(stream):
             yield
