@@ -152,7 +152,7 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
             out.append(_para(f"{_SIDE_NAMES[side]}: no {_SIDE_ADJ[side]} outlet among the sources covered this story."))
             continue
         m = representative(of_side, story.centroid)
-        first = sentences(plain(m.lead))[:1]
+        first = sentences(plain(m.lead), m.language)[:1]
         text = f"{_SIDE_NAMES[side]}: “{plain(m.title)}”" + (f" {first[0]}" if first else "")
         out.append(_para(text, m))
     unrated = [m for m in members if side_of(m.bias) is None]
