@@ -62,7 +62,7 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
     opening = " ".join(article.paragraphs[:5])
     language = article.language or article.source.language
     title = plain(article.display_title)
-    opening_sentences = lead(article.paragraphs)
+    opening_sentences = lead(article.paragraphs, language=language)
     bias = article.source.bias
     if bias == Bias.UNRATED and catalog is not None:
         bias = catalog.bias_of(article.canonical_url or article.url)

@@ -48,22 +48,107 @@ Status = Literal["ok", "new", "stale", "failing", "degraded"]
 
 # --- article quality -----------------------------------------------------------------------------------------
 
-_PAYWALL_TEXT = re.compile(
-    r"(?:subscribe|subscription|sign[ -]?in|log[ -]?in|register|become a (?:member|subscriber))\b[^.!?]{0,60}?"
-    r"\bto (?:continue|keep) reading"
-    r"|\bto (?:continue|keep) reading\b[^.!?]{0,40}?\b(?:subscribe|sign[ -]?in|log[ -]?in|register)"
-    r"|(?:article|story|content|page) is (?:only )?(?:available )?(?:for|to) (?:paying )?(?:subscribers|members)"
-    r"|(?:for|to) subscribers only|subscribers[- ]only|already a (?:subscriber|member)\?"
-    r"|you(?:'ve| have) (?:reached|used) (?:your|the|all) (?:limit|maximum|free articles)"
-    r"|free articles? (?:left|remaining)|to read (?:the full|this|the rest of this) (?:article|story)\b[^.!?]{0,30}"
-    r"(?:subscribe|sign in|log in)",
-    re.I,
-)
-_SCRIPT_TEXT = re.compile(
-    r"(?:enable|turn on|activate|allow) javascript|javascript (?:is )?(?:required|disabled|must be enabled)"
-    r"|requires? javascript|browser (?:does not|doesn't) support javascript",
-    re.I,
-)
+# Notices, in the language of the page (a page whose language is unknown is read with every language's). Kinds:
+# - "paywall": a subscription notice; it counts only with a body too short to be the article (links to other
+#   subscriber articles carry the same words);
+# - "cut": the page says the rest of this article is for subscribers ("Il vous reste 57% de cet article à lire"):
+#   the body is a teaser however long it is;
+# - "script": a notice that the page needs JavaScript or a newer browser.
+# Each language's phrases are matched on text of that language only.
+_NOTICES: dict[str, dict[str, str]] = {
+    "en": {
+        "paywall": r"(?:subscribe|subscription|sign[ -]?in|log[ -]?in|register|become a (?:member|subscriber))\b"
+                   r"[^.!?]{0,60}?\bto (?:continue|keep) reading"
+                   r"|\bto (?:continue|keep) reading\b[^.!?]{0,40}?\b(?:subscribe|sign[ -]?in|log[ -]?in|register)"
+                   r"|(?:article|story|content|page) is (?:only )?(?:available )?(?:for|to) (?:paying )?"
+                   r"(?:subscribers|members)"
+                   r"|(?:for|to) subscribers only|subscribers[- ]only|already a (?:subscriber|member)\?"
+                   r"|you(?:'ve| have) (?:reached|used) (?:your|the|all) (?:limit|maximum|free articles)"
+                   r"|free articles? (?:left|remaining)|to read (?:the full|this|the rest of this) (?:article|story)\b"
+                   r"[^.!?]{0,30}(?:subscribe|sign in|log in)",
+        "cut": r"the rest of this (?:article|story) is (?:only )?(?:available )?(?:for|to) (?:subscribers|members)"
+               r"|\d[\d.,]*\s?% of (?:this|the) (?:article|story) (?:remains|is left) to read",
+        "script": r"(?:enable|turn on|activate|allow) javascript"
+                  r"|javascript (?:is )?(?:required|disabled|must be enabled)"
+                  r"|requires? javascript|browser (?:does not|doesn't) support javascript"
+                  r"|your (?:web )?browser is (?:no longer|not) supported",
+    },
+    "de": {
+        "paywall": r"(?:nur|exklusiv) für (?:\w+-)?(?:abonnenten|abonnentinnen|abonnent\*innen)"
+                   r"|(?:jetzt|gleich) (?:abonnieren|abo abschließen) und weiterlesen|bereits abonnent(?:in)?\?"
+                   r"|sie haben bereits ein (?:digital-)?abo\?|um (?:den|diesen) (?:ganzen |vollständigen )?artikel"
+                   r" (?:weiter|zu ende )?zu lesen",
+        "cut": r"(?:der rest|der vollständige text) (?:des|dieses) artikels ist (?:nur )?für abonnenten",
+        "script": r"javascript (?:aktivieren|einschalten)|aktivieren sie javascript"
+                  r"|ihr browser wird nicht (?:mehr )?unterstützt",
+    },
+    "fr": {
+        "paywall": r"réservée? (?:aux|à nos) abonnés|déjà abonné(?:e)?\s?\?|abonnez-vous pour (?:lire|continuer)"
+                   r"|pour lire la suite",
+        "cut": r"il vous reste \d[\d.,]*\s?% de (?:cet|l’|l')\s?article à lire"
+               r"|la suite est réservée (?:aux|à nos) abonnés",
+        "script": r"(?:activer|activez) (?:le )?javascript"
+                  r"|votre navigateur n(?:’|')est plus (?:pris en charge|supporté)",
+    },
+    "es": {
+        "paywall": r"(?:exclusiv[oa]|solo|sólo) para (?:suscriptores|socios|abonados)|¿ya eres suscriptor"
+                   r"|suscríbete para (?:seguir|continuar) leyendo|para seguir leyendo",
+        "cut": r"(?:el resto de|la continuación de) (?:este|la) (?:artículo|noticia) es (?:exclusiv[oa] )?"
+               r"(?:para|solo para) suscriptores",
+        "script": r"(?:habilita|habilitar|activa|activar) (?:el )?javascript"
+                  r"|tu navegador (?:ya )?no es compatible",
+    },
+    "it": {
+        "paywall": r"riservat[oa] (?:agli|ai) abbonati|sei già abbonato\?|abbonati per (?:continuare a )?leggere",
+        "cut": r"il resto dell(?:’|')articolo è riservato agli abbonati",
+        "script": r"(?:abilita|attiva) javascript",
+    },
+    "pt": {
+        "paywall": r"exclusiv[oa] para assinantes|já é assinante\?|assine para continuar (?:lendo|a ler)",
+        "cut": r"o resto (?:deste|do) artigo é exclusivo para assinantes",
+        "script": r"(?:ative|habilite) o javascript",
+    },
+    "sv": {"paywall": r"för (?:våra )?prenumeranter|redan prenumerant\?",
+           "script": r"aktivera javascript"},
+    "pl": {"paywall": r"dla (?:prenumeratorów|subskrybentów)|masz już prenumeratę\?",
+           "script": r"włącz javascript"},
+    "ja": {
+        "paywall": r"有料会員(?:限定|登録)|会員限定記事|この記事は有料記事です|続きを読むには",
+        "cut": r"残り\d+文字|この記事の続きは(?:有料)?会員",
+        "script": r"javascriptを有効",
+    },
+    "zh": {
+        "paywall": r"付费(?:内容|阅读|会员)|会员专享|订阅(?:后|即可)(?:阅读|查看)",
+        "cut": r"剩余\d+%|订阅后阅读全文|付费阅读全文",
+        "script": r"(?:启用|开启)\s?javascript",
+    },
+    "ko": {"paywall": r"유료 회원|구독자 전용|프리미엄 회원", "cut": r"나머지 기사는 구독",
+           "script": r"자바스크립트를 활성화"},
+    "ru": {
+        "paywall": r"только для подписчиков|доступ(?:ен|но) (?:только )?подписчикам|оформите подписку",
+        "script": r"включите javascript",
+    },
+}
+_NOTICE_CACHE: dict[tuple[str, str], re.Pattern[str]] = {}
+
+
+def _notice(kind: str, language: str | None) -> re.Pattern[str]:
+    """The notice pattern of a kind for a language ("" or unknown: every language's)."""
+    lang = (language or "").split("-")[0].lower()
+    if lang not in _NOTICES:
+        lang = ""
+    key = (kind, lang)
+    if key not in _NOTICE_CACHE:
+        phrases = [n[kind] for code, n in _NOTICES.items() if kind in n and code == (lang or code)]
+        _NOTICE_CACHE[key] = re.compile("|".join(f"(?:{p})" for p in phrases) or "(?!)", re.I)
+    return _NOTICE_CACHE[key]
+
+
+def notice_languages() -> list[str]:
+    """The languages whose paywall and script notices are recognised."""
+    return sorted(_NOTICES)
+
+
 _PAYWALL_MARKUP = re.compile(
     r"paywall|subscriber-only|subscribers-only|premium-(?:content|article|story)|regwall|registration-wall"
     r"|meter(?:ed)?-(?:wall|content)|article-locked|locked-content|piano-(?:offer|template)|tp-modal",
@@ -89,7 +174,7 @@ def _page_signals(html: bytes) -> dict[str, object]:
     try:
         doc = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
-        return {"text": "", "markup": False, "noscript": "", "shell": False, "script_bytes": 0}
+        return {"text": "", "markup": False, "noscript": "", "shell": False, "script_bytes": 0, "lang": None}
     script_bytes = sum(len(s.text or "") for s in doc.iter("script"))
     noscript = " ".join(n.text_content() for n in doc.iter("noscript"))
     markup = False
@@ -111,37 +196,43 @@ def _page_signals(html: bytes) -> dict[str, object]:
         bad.drop_tree()
     body = doc.find("body")
     text = " ".join((body if body is not None else doc).text_content().split())
-    return {"text": text, "markup": markup, "noscript": noscript, "shell": shell, "script_bytes": script_bytes}
+    return {"text": text, "markup": markup, "noscript": noscript, "shell": shell, "script_bytes": script_bytes,
+            "lang": doc.get("lang")}
 
 
-def page_flags(html: bytes, *, words: int | None, feed_words: int = 0) -> list[Flag]:
-    """Flags of a fetched page, given the extracted body's word count (None when extraction found no article)
-    and the word count of the feed's description of the item (0 when there was none).
+def page_flags(html: bytes, *, words: int | None, feed_words: int = 0, language: str | None = None) -> list[Flag]:
+    """Flags of a fetched page, given the extracted body's word count (None when extraction found no article),
+    the word count of the feed's description of the item (0 when there was none) and the page's language (else
+    its `lang` attribute; notices are read in that language, see `_NOTICES`).
 
     - paywall: the page says so (JSON-LD isAccessibleForFree false) and the body is short of a full article,
       or a subscription notice or paywall markup comes with a body too short to be the article;
     - script-rendered: almost no text, and an app shell, JavaScript notice or page state shipped as script;
-    - truncated: the body is much shorter than the feed's own description, or a teaser behind a paywall.
+    - truncated: the body is much shorter than the feed's own description, or a teaser behind a paywall (short,
+      or of any length when the page says the rest of the article is for subscribers).
     """
     body_words = words or 0
-    if body_words >= FULL_ARTICLE_WORDS and body_words * 2 >= feed_words:
+    not_free = _not_free(html)
+    if body_words >= FULL_ARTICLE_WORDS and body_words * 2 >= feed_words and not not_free:
         return []  # the common case costs no second parse
     signals = _page_signals(html)
     text = str(signals["text"])
+    lang = language or (str(signals["lang"]) if signals["lang"] else None)
     flags: list[Flag] = []
     short = body_words < TEASER_WORDS
+    cut = _notice("cut", lang).search(text) is not None
     # A page marked not free whose full text came through anyway (a metered paywall, a subscriber's copy) is not
     # flagged: the flag is about what we got, not about the outlet's business model.
-    if (_not_free(html) and body_words < FULL_ARTICLE_WORDS) or (
-            short and (_PAYWALL_TEXT.search(text) or signals["markup"])):
+    if (not_free and (body_words < FULL_ARTICLE_WORDS or cut)) or (
+            short and (_notice("paywall", lang).search(text) or signals["markup"])):
         flags.append("paywall")
     script_heavy = int(signals["script_bytes"]) > 10 * max(len(text), 1)  # type: ignore[call-overload]
     if body_words < SHELL_WORDS and (
-        signals["shell"] or _SCRIPT_TEXT.search(f"{signals['noscript']} {text}") or _STATE_SCRIPTS.search(
+        signals["shell"] or _notice("script", lang).search(f"{signals['noscript']} {text}") or _STATE_SCRIPTS.search(
             html.decode("utf-8", "ignore")) or (script_heavy and word_count(text) < SHELL_WORDS)):
         flags.append("script-rendered")
     if words is not None and (
-        (feed_words >= 40 and body_words * 2 < feed_words) or ("paywall" in flags and short)
+        (feed_words >= 40 and body_words * 2 < feed_words) or ("paywall" in flags and (short or cut))
     ):
         flags.append("truncated")
     return flags

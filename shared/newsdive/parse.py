@@ -58,8 +58,9 @@ def parse(key: str, deps: Parser) -> Article:
 
     try:
         extracted = extract_article(html, url=meta.final_url, content_type=meta.content_type or None,
-                                    max_bytes=deps.max_bytes)
-        flags: list[str] = list(page_flags(html, words=extracted.count_words(), feed_words=meta.feed_words))
+                                    max_bytes=deps.max_bytes, country=meta.source_ref.country)
+        flags: list[str] = list(page_flags(html, words=extracted.count_words(), feed_words=meta.feed_words,
+                                           language=extracted.language))
     except NoArticleError:
         stub = flagged_stub(html, meta)  # a paywall or a script-only page: kept, flagged, without its notice text
         if stub is None:

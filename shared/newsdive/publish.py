@@ -234,6 +234,7 @@ def publish_index(categories: Sequence[str], deps: Publisher) -> PublishReport:
     cache = f"public, max-age={min(INDEX_MAX_AGE, deps.cache_control_seconds)}"  # fresh within a minute
     for key in sorted(pages):
         write_if_changed(deps.public, key, to_json(pages[key]), cache_control=cache, report=report)
+    _drop_stale_pages(deps.public, pages, report)
     for key in sorted(feeds):
         write_if_changed(deps.public, key, feeds[key], cache_control=cache, content_type=RSS_TYPE, report=report)
     index_paths = ["index/latest.json", "index/blindspots.json",
@@ -242,6 +243,17 @@ def publish_index(categories: Sequence[str], deps: Publisher) -> PublishReport:
                      sitemap(latest, base_url=deps.base_url, page_url=deps.page_url, index_paths=index_paths),
                      cache_control=cache, content_type=XML_TYPE, report=report)
     return report
+
+
+def _drop_stale_pages(store: ObjectStore, pages: dict[str, object], report: PublishReport) -> None:
+    """Delete the pages past a feed's last one: a feed that shrank (stories merged by re-clustering) must not leave
+    an old page-2 behind, or the published state would depend on the runs before it."""
+    bases = {key.removesuffix(".json") for key in pages if "/page-" not in key}
+    for base in sorted(bases):
+        for key in store.keys(f"{base}/page-"):
+            if key not in pages:
+                store.delete(key)
+                report.written.append(key)  # changed (gone): the CDN must drop it too
 
 
 def publish_schemas(public: ObjectStore, *, cache_control_seconds: int = 3600) -> PublishReport:

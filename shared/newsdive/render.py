@@ -151,7 +151,7 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
             out.append(_para(f"{_SIDE_NAMES[side]}: no {_SIDE_ADJ[side]} outlet among the sources covered this story."))
             continue
         m = representative(of_side, story.centroid)
-        first = sentences(plain(m.lead))[:1]
+        first = sentences(plain(m.lead), m.language)[:1]
         text = f"{_SIDE_NAMES[side]}: “{plain(m.title)}”" + (f" {first[0]}" if first else "")
         out.append(_para(text, m))
     unrated = [m for m in members if side_of(m.bias) is None]
@@ -828,7 +828,8 @@ def rss_feed(name: str, stories: Sequence[StoryRecord], *, base_url: str, page_u
         etree.SubElement(item, "link").text = story_link(c.id, c.slug, base_url=base, page_url=page_url)
         etree.SubElement(item, "guid", isPermaLink="false").text = f"newsdive:{c.id}"
         bar = f"L {c.bias.left}% · C {c.bias.center}% · R {c.bias.right}%"
-        etree.SubElement(item, "description").text = f"{c.snippet} ({bar}; {c.source_count} sources)"
+        count = f"{c.source_count} source" + ("" if c.source_count == 1 else "s")
+        etree.SubElement(item, "description").text = f"{c.snippet} ({bar}; {count})"
         etree.SubElement(item, "category").text = c.category
         if c.published_at:
             etree.SubElement(item, "pubDate").text = format_datetime(c.published_at, usegmt=True)

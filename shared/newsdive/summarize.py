@@ -77,7 +77,7 @@ def summary_paragraphs(story: StoryRecord, members: Sequence[Member]) -> list[Pa
     picked: list[Paragraph] = []
     seen_words: list[set[str]] = []
     for m in by_outlet.values():
-        for sentence in sentences(plain(m.lead))[:3]:
+        for sentence in sentences(plain(m.lead), m.language)[:3]:
             words = word_set(sentence)
             if len(words) < 6 or is_dateline(sentence):
                 continue

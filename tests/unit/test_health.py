@@ -63,6 +63,60 @@ def test_a_script_rendered_shell_is_flagged():
     assert page_flags(shell, words=0) == ["script-rendered"]
 
 
+# Our own notice pages, one per language: (language, teaser paragraph, notice).
+NOTICES = [
+    ("de", "Die Fährpreise zur Insel steigen im Frühjahr, teilte der Betreiber am Montag mit.",
+     "Dieser Artikel ist nur für Abonnenten. Bereits Abonnent? Hier anmelden."),
+    ("fr", "Les tarifs du bac vers l’île augmenteront au printemps, a annoncé l’exploitant lundi.",
+     "Article réservé aux abonnés. Déjà abonné ? Se connecter."),
+    ("es", "Las tarifas del ferri a la isla subirán en primavera, anunció el operador el lunes.",
+     "Contenido exclusivo para suscriptores. ¿Ya eres suscriptor? Inicia sesión."),
+    ("ja", "島へのフェリー運賃が春に値上がりすると、運航会社が月曜日に発表した。",
+     "この記事は有料会員限定です。続きを読むには有料会員登録が必要です。"),
+    ("zh", "岛上渡轮的票价将于春季上涨，运营商周一宣布。", "本文为付费内容，订阅后阅读全文。"),
+]
+
+
+def _notice_page(language: str, teaser: str, notice: str, *, extra: str = "", free: bool = True) -> bytes:
+    marker = "" if free else '<script type="application/ld+json">{"@type":"NewsArticle","isAccessibleForFree":false}' \
+                             "</script>"
+    return (f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">{marker}</head><body><article>'
+            f"<h1>…</h1><p>{teaser}</p>{extra}<div class='article-end'><p>{notice}</p></div></article></body>"
+            "</html>").encode()
+
+
+@pytest.mark.parametrize(("language", "teaser", "notice"), NOTICES, ids=[n[0] for n in NOTICES])
+def test_a_subscription_notice_is_read_in_the_pages_language(language: str, teaser: str, notice: str):
+    page = _notice_page(language, teaser, notice)
+    assert page_flags(page, words=20, language=language) == ["paywall", "truncated"]
+    assert page_flags(page, words=20) == ["paywall", "truncated"]  # from <html lang>
+
+
+def test_notices_of_one_language_are_not_read_on_a_page_of_another():
+    german = _notice_page("de", NOTICES[0][1], "Subscribe to continue reading. Already a subscriber?")
+    assert page_flags(german, words=20, language="de") == []
+    french = _notice_page("fr", NOTICES[1][1], "Dieser Artikel ist nur für Abonnenten.")
+    assert page_flags(french, words=20, language="fr") == []
+
+
+def test_a_long_teaser_that_says_the_rest_is_for_subscribers_is_flagged_as_cut():
+    body = "".join(f"<p>{NOTICES[1][1]} Le conseil municipal votera le budget du port en décembre.</p>"
+                   for _ in range(20))
+    cut = "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés."
+    page = _notice_page("fr", NOTICES[1][1], cut, extra=body, free=False)
+    assert page_flags(page, words=400, language="fr") == ["paywall", "truncated"]
+    whole = _notice_page("fr", NOTICES[1][1], "Article réservé aux abonnés", extra=body, free=False)
+    assert page_flags(whole, words=400, language="fr") == []  # a subscriber's full copy: nothing missing
+
+
+def test_a_browser_or_javascript_notice_in_the_language_marks_a_script_rendered_shell():
+    for language, notice in [("de", "Bitte aktivieren Sie JavaScript."), ("fr", "Veuillez activer JavaScript."),
+                             ("es", "Habilita JavaScript para ver esta página."),
+                             ("en", "Your web browser is no longer supported.")]:
+        page = f"<html lang='{language}'><body><p>{notice}</p></body></html>".encode()
+        assert page_flags(page, words=None) == ["script-rendered"], language
+
+
 def test_a_body_much_shorter_than_the_feeds_description_is_truncated():
     assert page_flags(ARTICLE, words=30, feed_words=80) == ["truncated"]
     assert page_flags(ARTICLE, words=30, feed_words=50) == []  # not much shorter

@@ -445,3 +445,34 @@ def test_the_settle_posts_each_story_under_its_current_terms_on_every_day_it_spa
     assert set(found) == set(keys) and all(ids == {story_id} for ids in found.values())
     post_current_terms(story.model_copy(update={"story_id": "gone", "merged_into": story_id}), deps)
     assert all("gone" not in ids for ids in deps.index.lookup(keys).values())
+
+
+def test_rss_description_counts_one_source_in_the_singular(world):
+    import feedparser
+
+    from newsdive.render import card, rss_feed
+
+    stories, _, _ = world
+    records = stories.newest(limit=10)
+    feed = feedparser.parse(rss_feed("latest", records, base_url="https://news.example/", feed_path="feeds/l.xml"))
+    counts = {e.id: e.summary for e in feed.entries}
+    seen = set()
+    for record in records:
+        n = card(record).source_count
+        seen.add(n == 1)
+        assert counts[f"newsdive:{record.story_id}"].endswith(f"; {n} source)" if n == 1 else f"; {n} sources)")
+    assert seen == {True, False}  # both a one-outlet and a many-outlet story were checked
+
+
+def test_an_index_that_shrank_leaves_no_stale_page_behind(world):
+    """A feed that had two pages and now has one (re-clustering merged stories) deletes its old page-2, so the
+    published state does not depend on the states before it."""
+    stories, index, _ = world
+    deps = Publisher(stories=stories, index=index, public=MemoryObjectStore())
+    stale = "index/latest/page-2.json"
+    deps.public.put(stale, b"{}", content_type="application/json")
+    deps.public.put("index/latest-archive/page-2.json", b"{}", content_type="application/json")  # another feed's
+    report = publish_index(["politics"], deps)
+    assert deps.public.head(stale) is None and stale in report.written
+    assert deps.public.head("index/latest-archive/page-2.json") is not None
+    assert not publish_index(["politics"], deps).written

@@ -83,6 +83,11 @@ class Case:
     url: str | None
     expected: dict
     language: str
+    country: str | None = None  # ISO 3166-1 of the outlet, as a sources file states it
+
+
+# Country folders that are not ISO 3166-1 codes.
+FOLDER_COUNTRY = {"uk": "GB", "ind": "IN"}
 
 
 @dataclass
@@ -98,6 +103,7 @@ class Score:
     hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
     totals: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FIELDS, 0))
     misses: dict[str, list[str]] = field(default_factory=lambda: {f: [] for f in FIELDS})
+    by_language: dict[str, dict[str, list[int]]] = field(default_factory=dict)  # lang -> field -> [hits, n]
     seconds: float = 0.0
     pages: int = 0
     unsupported: set[str] = field(default_factory=set)
@@ -155,7 +161,10 @@ def judge(case: Case, pred: Prediction, score: Score) -> None:
     checks["language"] = (got_lang == case.language, f"{pred.language} != {case.language}")
     for name, (ok, detail) in checks.items():
         score.totals[name] += 1
+        cell = score.by_language.setdefault(case.language, {}).setdefault(name, [0, 0])
+        cell[1] += 1
         if ok:
+            cell[0] += 1
             score.hits[name] += 1
         else:
             score.misses[name].append(f"{case.publisher}: {detail}")
@@ -173,7 +182,7 @@ def _newsdive(rules: bool = True) -> Reader:
     def run(case: Case) -> Prediction:
         try:
             with outlet_rules(rules):
-                art = extract_article(case.html, url=case.url)
+                art = extract_article(case.html, url=case.url, country=case.country)
         except ExtractionError:
             return Prediction()
         return Prediction(art.title, art.authors, art.published_at, art.language)
@@ -238,6 +247,7 @@ def load_cases(dataset: Path) -> list[Case]:
                 rec.get("url"),
                 expected,
                 language,
+                FOLDER_COUNTRY.get(rec["country"], rec["country"].upper()),
             )
         )
     return cases
@@ -259,6 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tools", default=",".join(TOOLS), help=f"comma-separated (default: {','.join(TOOLS)})")
     parser.add_argument("--misses", action="store_true", help="list newsdive's wrong answers per field")
     return parser
+
+
+def print_by_language(score: Score) -> None:
+    """newsdive's hits per language of the page (English first), as hits/pages per field."""
+    print("newsdive by language (hits/pages)")
+    print(f"{'language':<10}" + "".join(f"{f:>14}" for f in FIELDS[:3]))
+    for lang in sorted(score.by_language, key=lambda code: (code != "en", code)):
+        cells = score.by_language[lang]
+        row = "".join(f"{(f'{cells[f][0]}/{cells[f][1]}' if f in cells else '-'):>14}" for f in FIELDS[:3])
+        print(f"{lang:<10}{row}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +323,11 @@ def main(argv: list[str] | None = None) -> int:
             if name == "newsdive" and generic is not None:
                 share = generic.share("title")
                 entry["title_without_outlet_rules"] = round(share, 4) if share is not None else None
+            if name == "newsdive":
+                entry["by_language"] = {
+                    lang: {f: {"hits": h, "n": n} for f, (h, n) in cells.items()}
+                    for lang, cells in sorted(score.by_language.items())
+                }
             out["tools"][name] = entry  # type: ignore[index]
         for name, reason in skipped.items():
             out["tools"][name] = {"skipped": reason}  # type: ignore[index]
@@ -328,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'pages/s':<14}" + "".join(f"{s.pages / s.seconds if s.seconds else 0:>14.1f}" for s in scores.values()))
     for name, reason in skipped.items():
         print(f"{name}: skipped, {reason}")
+    if "newsdive" in scores:
+        print_by_language(scores["newsdive"])
     if args.misses and "newsdive" in scores:
         for f in FIELDS:
             for miss in scores["newsdive"].misses[f]:

@@ -12,6 +12,7 @@ from newsdive.article import ExtractedArticle
 from newsdive.errors import NoArticleError, PageTooLargeError
 
 from ._body import extract_paragraphs
+from ._dates import in_country, visible_datetime
 from ._decode import check_content_type, decode
 from ._lang import guess_language, looks_english
 from ._meta import Metadata, extract_metadata
@@ -84,9 +85,17 @@ def _body_from_structured(md: Metadata) -> list[str]:
 
 
 def extract_article(
-    html: bytes, *, url: str | None = None, content_type: str | None = None, max_bytes: int = 5_000_000
+    html: bytes,
+    *,
+    url: str | None = None,
+    content_type: str | None = None,
+    max_bytes: int = 5_000_000,
+    country: str | None = None,
 ) -> ExtractedArticle:
     """Extract metadata and body text from one HTML page.
+
+    `country` (ISO 3166-1, the outlet's) places a publication time stated without an offset: in the markup, or
+    shown on a page whose markup states none (read in the page's language, `_dates.visible_datetime`).
 
     Raises NotHtmlError (non-HTML bytes or content type), PageTooLargeError (over max_bytes) or
     NoArticleError (HTML that carries no article), and nothing else.
@@ -123,10 +132,14 @@ def extract_article(
         guess = guess_language(sample, min_share=0.04)
         if guess is not None and guess != "en":
             language = guess
+    published = md.published_at
+    if published is None:
+        shown = md.published_naive or visible_datetime(md.date_texts, language)
+        published = in_country(shown, country) if shown is not None else None
     return ExtractedArticle(
         title=md.title,
         authors=md.authors,
-        published_at=md.published_at,
+        published_at=published,
         modified_at=md.modified_at,
         language=language,
         canonical_url=md.canonical_url,

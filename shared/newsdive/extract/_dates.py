@@ -124,3 +124,115 @@ def aware(value: datetime | None, fallback: timezone | None = None) -> datetime 
     if value.tzinfo is not None and value.utcoffset() is not None:
         return value
     return value.replace(tzinfo=fallback) if fallback is not None else None
+
+
+# --- dates shown on the page --------------------------------------------------------------------------------------
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# A time of day in any script: "13:45", "14h52", "11.08 Uhr", "23時52分", "18点", "18시".
+_TIME_OF_DAY = re.compile(r"(?<!\d)\d{1,2}\s?(?:[:.hH]\s?\d{2}(?!\d)|[時点시])")
+_DATEPARSER_SETTINGS = {
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RETURN_TIME_AS_PERIOD": True,  # period "time" tells a stated time of day from a bare date
+    "PREFER_DATES_FROM": "past",
+}
+
+
+def visible_datetime(texts: list[str], language: str | None) -> datetime | None:
+    """The first of `texts` (short text shown on the page, in page order) that states a day, month, year and
+    time of day, read in the formats of the page's language by dateparser ("2024年04月24日23:52",
+    "24. April 2024, 13:45 Uhr", "le 24 avril 2024 à 14h52", "20 Nisan 2026 14:09"). Naive unless the text names
+    an offset or zone. A bare date ("05.04.2025") cannot be placed to the minute and gives None, and so does a
+    page whose language is unknown or not one dateparser reads: no other language's formats are tried.
+
+    dateparser is imported here, on first use: only pages whose markup states no date need it.
+    """
+    lang = (language or "").split("-")[0].lower()
+    if not lang or not texts:
+        return None
+    parser = _date_parser(lang)
+    if parser is None:
+        return None
+    from dateparser.search import search_dates
+
+    for text in texts[:8]:
+        if not _YEAR.search(text) or not _TIME_OF_DAY.search(text):
+            continue  # cheap checks first: dateparser is only asked about a text with a year and a time of day
+        found = _read(parser, text) if len(text) <= 40 else None
+        if found is None:
+            try:
+                hits = search_dates(text, languages=[lang], settings=_DATEPARSER_SETTINGS) or []
+            except (ValueError, TypeError, OverflowError):
+                hits = []
+            for fragment, _ in hits:
+                found = _read_trimmed(parser, fragment)
+                if found is not None:
+                    break
+        if found is not None:
+            return found
+    return None
+
+
+def _read(parser: object, text: str) -> datetime | None:
+    """The date and time the text states: day, month, the year written in it, and a time of day."""
+    try:
+        data = parser.get_date_data(text)  # type: ignore[attr-defined]
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if data.date_obj is None or data.period != "time" or str(data.date_obj.year) not in _YEAR.findall(text):
+        return None  # no time of day, or a relative phrase ("7 min") read as "now"
+    value: datetime = data.date_obj
+    return value.replace(second=0, microsecond=0)
+
+
+def _read_trimmed(parser: object, fragment: str) -> datetime | None:
+    """A found fragment, read whole or with up to three words cut at either end ("am 24. April 2024, 13:45 Uhr",
+    "18.07.2024, 11.08 Uhr 7 min")."""
+    words = fragment.split()
+    for left in range(min(4, len(words))):
+        for right in range(len(words), max(left, len(words) - 4), -1):
+            part = " ".join(words[left:right])
+            if _YEAR.search(part):
+                found = _read(parser, part)
+                if found is not None:
+                    return found
+    return None
+
+
+_PARSERS: dict[str, object | None] = {}
+
+
+def _date_parser(lang: str) -> object | None:
+    if lang not in _PARSERS:
+        from dateparser.date import DateDataParser
+
+        try:
+            _PARSERS[lang] = DateDataParser(languages=[lang], settings=_DATEPARSER_SETTINGS)
+        except ValueError:  # a language dateparser does not read
+            _PARSERS[lang] = None
+    return _PARSERS[lang]
+
+
+def in_country(value: datetime, country: str | None) -> datetime | None:
+    """A naive wall-clock time placed in the outlet's country: the offset its time zones (pytz's copy of the tz
+    database) agree on at that time, by a majority of its zones; None for an unknown country or one whose zones
+    disagree (the United States, Russia, China's two zones...)."""
+    if value.tzinfo is not None:
+        return value
+    if not country:
+        return None
+    import pytz  # lazy: shipped with dateparser, needed only for shown times
+
+    zones = pytz.country_timezones.get(country.upper()) or []
+    offsets: dict[timedelta, int] = {}
+    for name in zones:
+        try:
+            offset = pytz.timezone(name).utcoffset(value, is_dst=False)
+        except (pytz.exceptions.InvalidTimeError, pytz.exceptions.UnknownTimeZoneError):
+            continue
+        offsets[offset] = offsets.get(offset, 0) + 1
+    if not offsets:
+        return None
+    offset, count = max(offsets.items(), key=lambda item: item[1])
+    if count * 2 <= sum(offsets.values()):
+        return None
+    return value.replace(tzinfo=timezone(offset))

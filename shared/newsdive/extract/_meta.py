@@ -54,6 +54,8 @@ class Metadata:
     description: str | None = None
     site_name: str | None = None
     article_body: str = ""
+    published_naive: datetime | None = None  # a markup time without an offset, for the outlet's country to place
+    date_texts: list[str] = field(default_factory=list)  # short shown texts with a year, when markup has no date
     is_article: bool = False  # structured data or og:type says this page is an article
     is_listing: bool = False  # structured data says this is a collection / index page
 
@@ -321,7 +323,14 @@ def absolute_url(value: str | None, base: str | None) -> str | None:
     return resolved
 
 
-_TITLE_SEPARATORS = re.compile(r"\s+[-–—:·•»«/]\s+|\s*[|｜ㅣ：]\s*")
+# A separator between a title and the outlet's name: a short run of punctuation or symbols between spaces
+# ("::", "»", "–", ">>", "~"; not "&", "+", quotes, brackets or sentence punctuation), or a bar, a full-width
+# colon or a doubled dash with or without spaces ("标题--时政--人民网").
+_TITLE_SEPARATORS = re.compile(
+    r"\s+[^\w\s\"'“”‘’„‚()\[\]{}<&+,.;!?¿¡…%$€£#@*=]{1,3}\s+|\s*(?:[|｜ㅣ：]|--+|——+|――+|::)\s*"
+)
+# "Outlet: Title" without a space before the colon: cut only when the part before the colon is the outlet's name.
+_PREFIX_COLON = re.compile(r"[:：]\s*(?=[^\s:：])")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 
 
@@ -342,6 +351,11 @@ def _strip_site(title: str, site_names: set[str], heading: str = "") -> str:
         and _TITLE_SEPARATORS.match(title, len(heading))
     ):
         return heading  # the page's own heading plus a separator and more: the rest is decoration
+    folded = title.casefold()
+    for site in sorted(site_names, key=len, reverse=True):
+        colon = _PREFIX_COLON.match(title, len(site)) if site and folded.startswith(site) else None
+        if colon and colon.end() < len(title):
+            return title[colon.end():].strip() or title
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -508,6 +522,80 @@ def _dom_authors(tree: etree._Element) -> list[str]:
     ]
 
 
+# How a byline shown on the page opens and joins two names, per language ("By A and B", "Von A und B", "Par A et B",
+# "Por A y B"): read only on pages of that language (every language's on a page whose language is unknown).
+BYLINE_WORDS: dict[str, tuple[str, str]] = {
+    "en": ("by", "and"),
+    "de": ("von", "und"),
+    "fr": ("par", "et"),
+    "es": ("por", "y"),
+    "it": ("di", "e"),
+    "pt": ("por", "e"),
+    "nl": ("door", "en"),
+    "sv": ("av", "och"),
+    "da": ("af", "og"),
+    "nb": ("av", "og"),
+    "no": ("av", "og"),
+}
+_BYLINE_CLASS = re.compile(r"(?:^|[\s_-])(?:byline\w*|author|authors|autor|autores|autoren|auteur|auteurs|autore|"
+                           r"writer|reporter|firma)(?:$|[\s_-])", re.I)
+_NOT_BYLINE_CLASS = re.compile(r"bio|about|avatar|image|img|photo|social|follow|more|list|widget", re.I)
+_BYLINE_TAGS = frozenset(("p", "div", "span", "address", "li", "a", "strong", "em", "b", "small"))
+
+
+def _shown_bylines(tree: etree._Element, language: str | None) -> list[str]:
+    """Bylines shown on a page whose markup names no author: an element with a byline class ("byline",
+    "author", "autor", "auteur"...), else a short line after the headline that opens with the language's "by"
+    ("By A and B", "Von A und B", "Par A et B", "Por A y B")."""
+    body = tree.find(".//body")
+    if body is None:
+        return []
+    for el in body.iter(*_BYLINE_TAGS):
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _BYLINE_CLASS.search(attrs) and not _NOT_BYLINE_CLASS.search(attrs):
+            text = norm(text_of(el))
+            if 2 <= len(text) <= 150:
+                return [text]
+    lang = (language or "").split("-")[0].lower()
+    words = [BYLINE_WORDS[lang]] if lang in BYLINE_WORDS else ([] if lang else list(BYLINE_WORDS.values()))
+    if not words:
+        return []
+    opener = re.compile(r"^(?:" + "|".join(sorted({w[0] for w in words})) + r")\s+(?=[^\W\d_])", re.I)
+    seen_h1 = False
+    checked = 0
+    for el in body.iter():
+        if el.tag == "h1":
+            seen_h1 = True
+            continue
+        if not seen_h1 or el.tag not in _BYLINE_TAGS:
+            continue
+        text = norm(text_of(el))
+        if not text or len(text) > 150:
+            continue
+        checked += 1
+        if checked > 40:
+            break
+        match = opener.match(text)
+        if match and text[match.end()].isupper():
+            names = text[match.end():]
+            return [f"{match.group(0)}{names}"] if _looks_like_names(names, words) else []
+    return []
+
+
+_NAME_PARTICLES = frozenset(("van", "von", "de", "da", "del", "der", "la", "le", "di", "du", "dos"))
+
+
+def _looks_like_names(text: str, words: list[tuple[str, str]]) -> bool:
+    """Every part between commas and the language's "and" is two to five capitalised words: a byline, not a
+    sentence that opens with "by" ("Par ailleurs...", "By the harbour...")."""
+    joiners = "|".join(sorted({re.escape(w[1]) for w in words}))
+    for part in re.split(r"\s*(?:,|&|\b(?:" + joiners + r")\b)\s*", text):
+        tokens = part.split()
+        if not 2 <= len(tokens) <= 5 or not all(t[0].isupper() or t.lower() in _NAME_PARTICLES for t in tokens):
+            return False
+    return True
+
+
 def _dom_dates(tree: etree._Element) -> list[str]:
     """Publication times marked in the page body: <time pubdate>, itemprop, else the first <time datetime>."""
     first = None
@@ -522,6 +610,35 @@ def _dom_dates(tree: etree._Element) -> list[str]:
     for el in tree.xpath('//*[@itemprop="datePublished"]'):
         return [el.get("content") or el.get("datetime") or text_of(el)]
     return [first] if first else []
+
+
+_NOT_SHOWN = frozenset(("script", "style", "noscript", "template", "option", "head", "title"))
+_HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _shown_date_texts(tree: etree._Element, limit: int = 12) -> list[str]:
+    """Short texts shown on the page that carry a year: where a page without date markup prints its date.
+    Those after the first <h1> come first (the article's own line), then those before it."""
+    body = tree.find(".//body")
+    if body is None:
+        return []
+    after: list[str] = []
+    before: list[str] = []
+    seen_h1 = False
+    for el in body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "h1":
+            seen_h1 = True
+        if el.tag in _NOT_SHOWN or any(a.tag in _NOT_SHOWN for a in el.iterancestors()):
+            continue
+        for raw in (el.text, el.tail):
+            text = norm(raw) if raw else ""
+            if 6 <= len(text) <= 80 and _HAS_YEAR.search(text):
+                (after if seen_h1 else before).append(text)
+        if len(after) >= limit:
+            break
+    return (after + before)[:limit]
 
 
 def _pick_time(candidates: list[datetime], others: list[datetime]) -> datetime | None:
@@ -668,6 +785,7 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
                 break
     if not md.authors:
         md.authors = clean_authors(_dom_authors(tree), outlets)
+    shown_bylines = not md.authors  # read once the page's language is known, below
 
     # dates
     published_raw = [
@@ -714,6 +832,10 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
     published = [d for d in map(parse_datetime, filter(None, published_raw)) if d is not None]
     modified = [d for d in map(parse_datetime, filter(None, modified_raw)) if d is not None]
     md.published_at, md.modified_at = _pick_time(published, modified), _pick_time(modified, published)
+    if md.published_at is None:
+        md.published_naive = next((d for d in published if d.tzinfo is None), None)
+        if not published:
+            md.date_texts = _shown_date_texts(tree)
 
     # language
     html_el = tree if tree.tag == "html" else tree.find(".//html")
@@ -726,6 +848,8 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
         _first_str(page.get("inLanguage")),
     ]
     md.language = next((bcp47(c) for c in candidates if bcp47(c)), None)
+    if shown_bylines:
+        md.authors = clean_authors(_shown_bylines(tree, md.language), outlets)
 
     # image, section, description
     md.image = absolute_url(

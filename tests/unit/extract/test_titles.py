@@ -94,6 +94,46 @@ def test_a_by_phrase_that_is_part_of_the_headline_stays():
     assert title({"og:title": headline, "h1": headline}) == headline
 
 
+
+# --- outlet names cut with any separator, in any language --------------------------------------------------
+# (site name, <title>, expected title): our own pages in German, French, Spanish, Chinese and Japanese.
+OUTLET_TITLES = [
+    ("Der Talbote", "Der Talbote :: Neue Brücke über die Lahn eröffnet", "Neue Brücke über die Lahn eröffnet"),
+    ("Der Talbote", "Neue Brücke über die Lahn eröffnet >> Der Talbote", "Neue Brücke über die Lahn eröffnet"),
+    ("Le Courrier du Lac", "Le pont du lac rouvre enfin – Le Courrier du Lac", "Le pont du lac rouvre enfin"),
+    ("Le Courrier du Lac", "Le Courrier du Lac: Le pont du lac rouvre enfin", "Le pont du lac rouvre enfin"),
+    ("El Faro del Sur", "El puerto reabre tras tres años de obras ~ El Faro del Sur",
+     "El puerto reabre tras tres años de obras"),
+    ("东方晨报", "新大桥今日通车--东方晨报", "新大桥今日通车"),
+    ("北浜新聞", "新しい橋が開通｜北浜新聞", "新しい橋が開通"),
+    ("Shore Courier", "Shore Courier » Harbour pontoons reopen", "Harbour pontoons reopen"),
+]
+
+
+def _titled(site: str, html_title: str, lang: str) -> bytes:
+    return (
+        f'<html lang="{lang}"><head><meta charset="utf-8"><meta property="og:site_name" content="{site}">'
+        f"<title>{html_title}</title></head><body><article>{BODY}</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(("site", "html_title", "expected"), OUTLET_TITLES, ids=[t[1] for t in OUTLET_TITLES])
+def test_outlet_name_is_cut_from_a_title_with_any_separator(site: str, html_title: str, expected: str):
+    assert extract_article(_titled(site, html_title, "de"), url="https://news.example.org/a/1").title == expected
+
+
+def test_a_colon_prefix_stays_when_it_is_not_the_outlet_name():
+    headline = "Brexit: what the new customs rules mean for harbour traders"
+    assert extract_article(_titled("Shore Courier", headline, "en"), url="https://news.example.org/a").title == (
+        headline
+    )
+
+
+def test_symbols_inside_a_title_are_not_separators():
+    headline = "Salt & Pepper + friends open a harbour café"
+    page = _titled("Pepper", headline, "en")
+    assert extract_article(page, url="https://news.example.org/a").title == headline
+
 # --- outlet rules -----------------------------------------------------------------------------------------
 RULES = load_rules()
 
