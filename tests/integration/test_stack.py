@@ -168,6 +168,7 @@ def test_buckets_queues_and_tables_exist_on_the_server(stack, session, endpoint_
         "AggregateQueue",
         "AggregateDeadLetterQueue",
         "PublishDeadLetterQueue",
+        "ScheduledJobsDeadLetterQueue",
     }
     for url in stack.queues.values():
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
@@ -268,7 +269,7 @@ def test_triggers_carry_the_template_settings(stack):
             queue_name(trigger.queue_url)
         )
         assert trigger.dead_letter_queue_url == stack.dead_letter_queues[queue]
-        assert trigger.max_receive_count == 3
+        assert trigger.max_receive_count == 5  # the template's Redrive mapping
     assert stack.functions["scrape"].triggers[0].visibility_timeout == 360
     assert stack.functions["scrape"].triggers[0].maximum_concurrency == 5
     [stream] = [t for t in stack.functions["publish"].triggers if isinstance(t, StreamTrigger)]
@@ -311,7 +312,7 @@ def test_dead_letter_queues_are_keyed_by_their_source(stack, session, endpoint_u
     ]
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"].endswith(queue_name(stack.queues["ParseDeadLetterQueue"]))
-    assert int(redrive["maxReceiveCount"]) == 3
+    assert int(redrive["maxReceiveCount"]) == 5
 
 
 def test_resources_moto_cloudformation_skips_are_applied_by_api(stack, session, endpoint_url):
