@@ -209,8 +209,8 @@ def _common_word(word: str) -> bool:
 
     word = re.sub(r"[’']s$", "", word).lower()
     if "-" in word or "–" in word:
-        return any(zipf_frequency(part, "en") >= 3.5 for part in re.split(r"[-–]", word) if part)
-    return zipf_frequency(word, "en") >= 3.5
+        return any(zipf_frequency(part, "en", wordlist="small") >= 3.5 for part in re.split(r"[-–]", word) if part)
+    return zipf_frequency(word, "en", wordlist="small") >= 3.5
 
 
 def _key(name: str) -> str:

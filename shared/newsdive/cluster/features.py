@@ -43,10 +43,12 @@ def idf(term: str, language: str = "en") -> float:
     """Inverse frequency from the background table: rare words (low Zipf) weigh most; unknown words are rare."""
     from wordfreq import zipf_frequency  # heavy (~0.2 s first call): only the aggregate stage needs it
 
+    # wordfreq's "small" lists (words down to Zipf 3): the Lambda layer ships only these (its "large" lists are
+    # 46 MB), and local runs read the same lists so both cluster alike (README "Lambda layer").
     try:
-        zipf = zipf_frequency(term, language)
+        zipf = zipf_frequency(term, language, wordlist="small")
     except LookupError:  # language wordfreq does not know: fall back to English
-        zipf = zipf_frequency(term, "en")
+        zipf = zipf_frequency(term, "en", wordlist="small")
     return max(0.3, 7.5 - zipf)
 
 
