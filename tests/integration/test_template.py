@@ -551,7 +551,8 @@ def test_every_function_has_an_errors_alarm(cfn):
 
 
 def test_source_health_alarms_read_silence_as_failure(cfn):
-    alarms = {a["Properties"].get("MetricName"): a["Properties"] for a in resources_of(cfn, "AWS::CloudWatch::Alarm").values()}
+    alarms = {a["Properties"].get("MetricName"): a["Properties"]
+              for a in resources_of(cfn, "AWS::CloudWatch::Alarm").values()}
     for metric in ("StaleSources", "FailingSources", "DegradedSources"):
         alarm = alarms[metric]
         assert alarm["TreatMissingData"] == "breaching", metric

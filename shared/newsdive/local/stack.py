@@ -5,8 +5,8 @@ translates SAM to CloudFormation offline (samtranslator), uploads zipped code to
 event source mappings (without Docker moto would burn every message; the local pump polls instead, using the
 triggers read from the template's `Events`), creates the stack, then applies by API what moto's CloudFormation
 ignores or does not know (bucket notifications/CORS/lifecycle/public access block, table TTL, queue and
-bucket policies, alarms, schedules, asynchronous invocation settings), all read from the same template: there is no second copy of the
-infrastructure.
+bucket policies, alarms, schedules, asynchronous invocation settings), all read from the same template: there is
+no second copy of the infrastructure.
 
 Local-run only: never imported by a Lambda handler, and it never imports moto (the caller starts the server).
 """
