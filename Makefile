@@ -8,7 +8,7 @@ TOOLS_STAMP := $(TOOLS)/.installed-stamp
 SECURITY_STAMP := $(TOOLS)/.security-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test unit integration e2e browser serve lint validate schemas bench deploy clean help
+.PHONY: demo test unit integration e2e browser serve lint validate schemas bench build lock deploy clean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,20 @@ $(TOOLS_STAMP): $(SECURITY_STAMP)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'aws-sam-cli>=1.120'
 	@touch $@
 
+# uv, next to it: the layer's lock and install (shared/Makefile), and a Python 3.12 when the machine has none.
+UV_STAMP := $(TOOLS)/.uv-stamp
+$(UV_STAMP): $(TOOLS_STAMP)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
+	@touch $@
+
+UV := $(abspath $(TOOLS))/bin/uv
+# The Lambda runtime's platform, for the lock and the layer's wheels.
+LAYER_PLATFORM ?= aarch64-manylinux2014
+# Shell prefix of the recipes that need a Python 3.12 (the runtime's version): scripts/python312.sh finds or
+# installs one and says what is missing; sam build finds it on the PATH.
+WITH_PY312 = py312="$$(UV=$(UV) scripts/python312.sh)" || exit 1; echo "Python 3.12: $$py312"; \
+	export PATH="$$(dirname "$$py312"):$$PATH" PYTHON312="$$py312" UV=$(UV) SAM_CLI_TELEMETRY=0;
+
 # checkov and bandit (the security checks of `make test`) get an environment of their own inside the tools one:
 # their pins (boto3, packaging) clash with aws-sam-cli's.
 $(SECURITY_STAMP):
@@ -43,13 +57,13 @@ $(SECURITY_STAMP):
 demo: $(STAMP) ## run the whole pipeline locally on the bundled sample web (output in ./out)
 	$(VENV)/bin/newsdive demo --out out
 
-test: $(STAMP) $(TOOLS_STAMP) browser ## run every test (unit, integration, end-to-end, template validation)
+test: $(STAMP) $(TOOLS_STAMP) $(UV_STAMP) browser ## run every test (unit, integration, end-to-end, template validation)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 unit: $(STAMP) ## unit tests only (fast, no sockets)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
-integration: $(STAMP) $(TOOLS_STAMP) ## handlers and adapters against moto, template checks
+integration: $(STAMP) $(TOOLS_STAMP) $(UV_STAMP) ## handlers and adapters against moto, template checks
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 # The viewer's browser test drives Debian's chromium (Playwright cannot download browsers here). Installed with
@@ -80,9 +94,35 @@ schemas: $(STAMP) ## regenerate schemas/v1 from the models
 bench: $(BENCH_STAMP) ## install the benchmark peers and list the benchmarks (run one with: .venv/bin/newsdive bench NAME --dataset DIR)
 	$(VENV)/bin/newsdive bench
 
-deploy: $(TOOLS_STAMP) ## build and deploy to your AWS account (needs credentials; asks before changing anything)
-	$(TOOLS)/bin/sam build --template infra/template.yaml
-	$(TOOLS)/bin/sam deploy --guided --config-file infra/samconfig.toml
+lock: $(UV_STAMP) ## pin the layer's dependencies: shared/requirements.txt -> shared/requirements.lock (hashes)
+	$(UV) pip compile shared/requirements.txt --quiet --generate-hashes --python-version 3.12 \
+	  --python-platform $(LAYER_PLATFORM) --no-emit-package requests --custom-compile-command 'make lock' \
+	  -o shared/requirements.lock
+	@# the X-Ray SDK for TRACER=on builds, at the versions the main lock pins, without a second botocore
+	echo 'aws-xray-sdk>=2.14' > .tracer-requirements.in
+	$(UV) pip compile .tracer-requirements.in --quiet --generate-hashes --python-version 3.12 \
+	  --python-platform $(LAYER_PLATFORM) --constraint shared/requirements.lock --no-emit-package botocore \
+	  --no-emit-package jmespath --no-emit-package python-dateutil --no-emit-package six \
+	  --no-emit-package urllib3 --custom-compile-command 'make lock' -o shared/requirements-tracer.lock
+	rm -f .tracer-requirements.in
+
+# TRACER=on adds the X-Ray SDK to the layer (for NEWSDIVE_TRACER=on); off by default: ~0.5 s of every cold start.
+build: $(UV_STAMP) ## sam build: the functions and the layer (pinned, trimmed, precompiled) in .aws-sam/build
+	@$(WITH_PY312) export TRACER=$(or $(TRACER),off) LAYER_PLATFORM=$(LAYER_PLATFORM); \
+	  $(TOOLS)/bin/sam build --template infra/template.yaml --build-dir .aws-sam/build
+
+# SOURCES=FILE: the sources file to upload after the deploy (checked before anything is deployed); ALARM_EMAIL
+# and CONTACT fill the stack parameters AlarmEmail and UserAgentContact (sam asks for the others).
+deploy: $(STAMP) build ## build, deploy to your AWS account (asks before changing anything), upload SOURCES=FILE
+	@test -z "$(SOURCES)" || $(PY) scripts/deploy_sources.py check "$(SOURCES)"
+	@test -n "$(ALARM_EMAIL)" || echo "WARNING: ALARM_EMAIL is empty: unless you answer AlarmEmail when sam asks," \
+	  "the stack's alarms notify no one (make deploy ALARM_EMAIL=you@example.org)"
+	@test -n "$(SOURCES)" || echo "WARNING: no SOURCES=FILE: every tick fails until a sources file is uploaded" \
+	  "(infra/sources.example.json lists real outlets: make deploy SOURCES=infra/sources.example.json)"
+	@$(WITH_PY312) $(TOOLS)/bin/sam deploy --guided --config-file infra/samconfig.toml \
+	  --template-file .aws-sam/build/template.yaml \
+	  $(if $(ALARM_EMAIL)$(CONTACT),--parameter-overrides $(if $(ALARM_EMAIL),AlarmEmail=$(ALARM_EMAIL)) $(if $(CONTACT),UserAgentContact=$(CONTACT)))
+	@test -z "$(SOURCES)" || $(PY) scripts/deploy_sources.py upload "$(SOURCES)" --stack "$(or $(STACK),newsdive-dev)"
 
 clean: ## remove environments and outputs
 	rm -rf $(VENV) $(TOOLS) out .newsdive .aws-sam .pytest_cache

@@ -111,3 +111,26 @@ def test_summary_reports_what_was_published(demo):
     assert summary["articles"] == sum(d["article_count"] for d in _deep_dives(docs).values())
     assert summary["blindspots"] == sum(1 for s in EXPECTED["stories"] if s["blindspot"])
     assert log.is_file() and log.stat().st_size > 0
+
+
+def test_every_published_key_is_one_the_roles_may_write(demo):
+    """IAM grants S3 per prefix (moto does not enforce IAM): what the run published must lie within them."""
+    from fnmatch import fnmatchcase
+
+    from newsdive.local.stack import translate_template
+
+    _, _, log = demo
+    out = log.parent / "out"
+    cfn = translate_template(ROOT / "infra" / "template.yaml")
+    patterns = []
+    for role in ("PublishFunctionRole", "ScheduleFunctionRole"):
+        for policy in cfn["Resources"][role]["Properties"]["Policies"]:
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions, resources = ([v] if isinstance(v, str | dict) else v
+                                      for v in (statement["Action"], statement["Resource"]))
+                if "s3:PutObject" in actions:
+                    patterns += [r["Fn::Sub"].removeprefix("${PublicBucket.Arn}/") for r in resources
+                                 if isinstance(r, dict) and r.get("Fn::Sub", "").startswith("${PublicBucket.Arn}/")]
+    keys = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert len(keys) > 20 and "sitemap.xml" in patterns
+    assert [k for k in keys if not any(fnmatchcase(k, pattern) for pattern in patterns)] == []

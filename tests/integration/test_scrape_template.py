@@ -36,7 +36,8 @@ def test_politeness_and_health_settings_are_stack_parameters(cfn):
 
 
 def test_the_schedule_may_write_only_the_source_status_into_the_public_bucket(cfn):
-    public = [s for s in _statements(cfn, "ScheduleFunction") if "PublicBucket" in str(s["Resource"])]
+    public = [s for s in _statements(cfn, "ScheduleFunction") if "PublicBucket" in str(s["Resource"])
+              and "s3:PutObject" in s["Action"]]
     assert len(public) == 1
     [statement] = public
     assert sorted(statement["Action"]) == ["s3:GetObject", "s3:PutObject"]
@@ -57,4 +58,4 @@ def test_source_health_alarms_fire_on_one_stale_or_degraded_source(cfn):
         assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == ("newsdive", metric, 1)
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["Dimensions"] == [{"Name": "service", "Value": "schedule"}]
-        assert alarm["TreatMissingData"] == "notBreaching"
+        assert alarm["TreatMissingData"] == "breaching"  # no figure for an hour: the tick itself failed

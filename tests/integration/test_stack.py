@@ -168,6 +168,7 @@ def test_buckets_queues_and_tables_exist_on_the_server(stack, session, endpoint_
         "AggregateQueue",
         "AggregateDeadLetterQueue",
         "PublishDeadLetterQueue",
+        "ScheduledJobsDeadLetterQueue",
     }
     for url in stack.queues.values():
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
@@ -268,7 +269,7 @@ def test_triggers_carry_the_template_settings(stack):
             queue_name(trigger.queue_url)
         )
         assert trigger.dead_letter_queue_url == stack.dead_letter_queues[queue]
-        assert trigger.max_receive_count == 3
+        assert trigger.max_receive_count == 5  # the template's Redrive mapping
     assert stack.functions["scrape"].triggers[0].visibility_timeout == 360
     assert stack.functions["scrape"].triggers[0].maximum_concurrency == 5
     [stream] = [t for t in stack.functions["publish"].triggers if isinstance(t, StreamTrigger)]
@@ -311,7 +312,7 @@ def test_dead_letter_queues_are_keyed_by_their_source(stack, session, endpoint_u
     ]
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"].endswith(queue_name(stack.queues["ParseDeadLetterQueue"]))
-    assert int(redrive["maxReceiveCount"]) == 3
+    assert int(redrive["maxReceiveCount"]) == 5
 
 
 def test_resources_moto_cloudformation_skips_are_applied_by_api(stack, session, endpoint_url):
@@ -416,3 +417,48 @@ def test_code_is_zipped_from_the_code_dirs_without_caches(endpoint_url, session,
     assert names("ParseFunction.zip") == []
     assert names("SharedLayer.zip") == ["newsdive/__init__.py"]
     assert stack.functions["scrape"].code_dir == scrape
+
+
+def test_make_deploy_uploads_the_named_sources_file_to_the_stacks_raw_bucket(stack, session, endpoint_url,
+                                                                             monkeypatch, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("deploy_sources", ROOT / "scripts" / "deploy_sources.py")
+    deploy_sources = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(deploy_sources)
+    example = ROOT / "infra" / "sources.example.json"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint_url)
+    assert deploy_sources.main(["upload", str(example), "--stack", stack.stack_name, "--region", REGION]) == 0
+    bucket = stack.outputs["RawBucketName"]
+    assert bucket == stack.buckets["RawBucket"] and bucket.startswith("newsdive-raw-")
+    body = client(session, endpoint_url, "s3").get_object(Bucket=bucket, Key="config/sources.json")["Body"].read()
+    from newsdive.sources import load_sources, parse_sources
+
+    assert parse_sources(body) == load_sources(example)
+    assert f"s3://{bucket}/config/sources.json" in capsys.readouterr().out
+
+
+def test_the_example_sources_file_lists_real_outlets_from_the_catalog():
+    from newsdive.catalog import load_catalog
+    from newsdive.sources import load_sources
+
+    catalog = {o.id: o for o in load_catalog().outlets}
+    sources = load_sources(ROOT / "infra" / "sources.example.json")
+    assert len(sources) >= 10
+    assert {s.bias for s in sources} >= {"left", "lean-left", "center", "lean-right", "right"}
+    for source in sources:
+        outlet = catalog[source.id]
+        assert (source.homepage, source.feeds, source.bias) == (outlet.homepage, outlet.feeds, outlet.bias)
+        assert source.feeds, source.id
+
+
+def test_a_bad_sources_file_is_refused_before_any_deploy(tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("deploy_sources", ROOT / "scripts" / "deploy_sources.py")
+    deploy_sources = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(deploy_sources)
+    bad = tmp_path / "sources.json"
+    bad.write_text('[{"id": "x", "name": "X", "homepage": "http://[::1"}]', encoding="utf-8")
+    assert deploy_sources.main(["check", str(bad)]) == 2
+    assert "rejected" in capsys.readouterr().err

@@ -5,8 +5,8 @@ translates SAM to CloudFormation offline (samtranslator), uploads zipped code to
 event source mappings (without Docker moto would burn every message; the local pump polls instead, using the
 triggers read from the template's `Events`), creates the stack, then applies by API what moto's CloudFormation
 ignores or does not know (bucket notifications/CORS/lifecycle/public access block, table TTL, queue and
-bucket policies, alarms, schedules), all read from the same template: there is no second copy of the
-infrastructure.
+bucket policies, alarms, schedules, asynchronous invocation settings), all read from the same template: there is
+no second copy of the infrastructure.
 
 Local-run only: never imported by a Lambda handler, and it never imports moto (the caller starts the server).
 """
@@ -458,6 +458,7 @@ _APPLIED_BY_API = (
     "AWS::S3::BucketPolicy",
     "AWS::CloudWatch::Alarm",
     "AWS::Scheduler::Schedule",
+    "AWS::Lambda::EventInvokeConfig",
 )
 # Of those, types the stack may refer to (a function's environment, a role's policy, Outputs): the stack gets a
 # placeholder, replaced by the real value once the resource exists (functions' environments and outputs).
@@ -834,6 +835,13 @@ class _Deployment:
             for key, value in props.get("Target", {}).get("RetryPolicy", {}).items():
                 props["Target"]["RetryPolicy"][key] = int(value)
             return self.client("scheduler").create_schedule(Name=name, **props)["ScheduleArn"]
+        if kind == "AWS::Lambda::EventInvokeConfig":
+            config = {k: v for k, v in props.items() if k != "Qualifier" and v not in ({}, None)}
+            for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+                if key in config:
+                    config[key] = int(config[key])
+            self.client("lambda").put_function_event_invoke_config(**config)
+            return f"{props['FunctionName']}:{props.get('Qualifier', '$LATEST')}"
         raise StackDeployError(f"no local applier for {logical_id} ({kind})")  # pragma: no cover
 
     # -- functions and triggers -----------------------------------------------------------------------
@@ -853,8 +861,8 @@ class _Deployment:
             props = resource.get("Properties") or {}
             # moto resolved the environment when it created the function: read the deployed values.
             config = lam.get_function_configuration(FunctionName=physical[logical_id])
-            environment = {
-                k: _fill_placeholders(v, resolver)
+            environment = {  # strings, as Lambda gives them (a Mapping's number reaches moto as an int)
+                k: str(_fill_placeholders(v, resolver))
                 for k, v in ((config.get("Environment") or {}).get("Variables") or {}).items()
             }
             environment.update(self.env_overrides)
