@@ -194,7 +194,28 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(summary.as_dict(), sort_keys=True))
     else:
         print("\n".join(summary.lines()))
+    failure = run_failure(summary.sources_health)
+    if failure:
+        print(f"newsdive {args.command}: error: {failure}", file=sys.stderr)
+        return 1
     return 0
+
+
+ROUTING_HINT = ("names that do not resolve here can be served or routed locally: --sites DIR (serve DIR/<host>/ "
+                "files), --resolve HOST=IP:PORT, --allow-host HOST:PORT")
+
+
+def run_failure(sources_health: dict) -> str | None:
+    """Why a local run failed as a whole, or None: every configured source failed (a run that fetched nothing
+    must not look fine). A source whose host does not resolve gets the options that route hosts locally."""
+    sources = sources_health.get("sources") or []
+    if not sources or any(s.get("status") != "failing" for s in sources):
+        return None
+    message = f"every source failed ({len(sources)}): " + "; ".join(
+        f"{s['id']}: {s.get('last_error') or 'error'}" for s in sources[:3]) + (" ..." if len(sources) > 3 else "")
+    if any("NameResolutionError" in (s.get("last_error") or "") for s in sources):
+        message += f"\n  {ROUTING_HINT}"
+    return message
 
 
 def _cmd_invoke(args: argparse.Namespace) -> int:

@@ -320,6 +320,9 @@ def assess(source: Source | SourceInfo, state: SourceState | None, days: Iterabl
     if health.error_streak >= FAILING_STREAK:
         status = "failing"
         problems.insert(0, f"{health.error_streak} failed checks in a row: {state.last_error or 'error'}")
+    elif health.error_streak and not state.last_success_at:  # one slot, and it never fetched anything: not "ok"
+        status = "failing"
+        problems.insert(0, f"every check failed, none has succeeded yet: {state.last_error or 'error'}")
     return health.model_copy(update={"status": status, "problems": problems})
 
 

@@ -44,9 +44,24 @@ def test_private_hosts_are_unreachable_unless_allowed(tmp_path):
         path.write_text(json.dumps(sources))
         result = _newsdive("run", "--sources", str(path), "--out", str(tmp_path / "out"), "--json", "-q",
                            "--log", str(tmp_path / "run.log"))
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 1, result.stderr[-2000:]  # every source failed: the run failed
+    assert "every source failed (1): test-paper: " in result.stderr and "BlockedDestinationError" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["articles"] == 0 and summary["dead_letters"]["ScrapeQueue"] == 1
+    assert summary["sources_health"]["counts"] == {"failing": 1}
+
+
+def test_a_host_that_does_not_resolve_names_the_options_that_route_hosts_locally(tmp_path):
+    """The fixture's sources live under .example, which resolves nowhere: without --sites the run fails, says
+    which name did not resolve (its own error, not a timeout) and how to route hosts locally."""
+    result = _newsdive("run", "--sources", str(SITE / "sources.json"), "--out", str(tmp_path / "out"), "-q",
+                       "--log", str(tmp_path / "run.log"))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "NameResolutionError: cannot resolve www.testpaper.example" in result.stderr
+    assert "FetchTimeoutError" not in result.stderr
+    assert "--sites DIR" in result.stderr and "--resolve HOST=IP:PORT" in result.stderr
+    assert "--allow-host HOST:PORT" in result.stderr
+    assert "sources:     1 failing" in result.stdout
 
 
 def test_extract_prints_an_article_as_json():
