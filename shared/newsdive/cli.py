@@ -91,13 +91,29 @@ def build_parser() -> argparse.ArgumentParser:
                      "0 since its sites are local)")
     run_options(run)
 
-    invoke = commands.add_parser("invoke", help="invoke one function in-process against a fresh local stack",
-                                 description="Like `sam local invoke`: deploys the stack into a moto server, then "
-                                 "calls FUNCTION's handler with the event file and prints what it returned.")
+    invoke = commands.add_parser(
+        "invoke", help="invoke one function: on a fresh local stack, a kept one, or a deployed stack",
+        description="Call FUNCTION with the event file and print what it returned. By default, like `sam local "
+        "invoke`, against a fresh, empty local stack. With --endpoint-url, in-process against a stack kept by "
+        "`newsdive demo/run --keep` (its data is there: re-cluster or settle by hand). With --stack (no "
+        "--endpoint-url), the deployed function itself through the Lambda API, where the data is.",
+        epilog="examples:\n"
+               "  newsdive invoke schedule --event events/schedule_tick.json\n"
+               "  newsdive invoke aggregate --event events/aggregate_recluster.json --endpoint-url http://127.0.0.1:PORT\n"
+               "  newsdive invoke publish --event events/publish_settle.json --stack newsdive --region eu-west-1",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     invoke.add_argument("function", choices=["schedule", "scrape", "parse", "aggregate", "publish"])
     invoke.add_argument("--event", required=True, type=Path, help="event JSON file (see events/)")
-    invoke.add_argument("--sources", type=Path, help="sources file the schedule function reads "
-                        "(default: the bundled sample sources)")
+    invoke.add_argument("--sources", type=Path, help="sources file the schedule function reads on a fresh local "
+                        "stack (default: the bundled sample sources)")
+    target = invoke.add_mutually_exclusive_group()
+    target.add_argument("--endpoint-url", metavar="URL",
+                        help="a kept local stack's moto server (printed by `newsdive demo --keep`)")
+    target.add_argument("--stack", metavar="NAME", help="a deployed stack: invoke its function on AWS")
+    invoke.add_argument("--region", help="AWS region of --stack (default: your AWS configuration's)")
+    invoke.add_argument("--stack-file", type=Path, default=None, metavar="FILE",
+                        help="with --endpoint-url: the kept stack's description (default: .newsdive/kept-stack.json, "
+                        "written by --keep)")
 
     extract = commands.add_parser("extract", help="print one HTML page's extracted article as JSON")
     extract.add_argument("file", type=Path, help="HTML file ('-' for standard input)")
@@ -164,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # Commands that read a stack the user names (deployed, or a kept local one): an unreachable endpoint, missing
 # credentials or a missing table are the user's to fix, so they get one line, not a traceback.
-_REMOTE_COMMANDS = frozenset({"dlq", "sources"})
+_REMOTE_COMMANDS = frozenset({"dlq", "sources", "invoke"})
 
 
 def _is_aws_error(exc: BaseException) -> bool:
@@ -220,17 +236,53 @@ def run_failure(sources_health: dict) -> str | None:
 
 def _cmd_invoke(args: argparse.Namespace) -> int:
     from newsdive.local.events import load_event
+
+    event = load_event(args.event)
+    if args.stack:
+        from newsdive.local.remote import invoke_deployed
+
+        result = invoke_deployed(args.stack, args.function, event, region=args.region)
+    elif args.endpoint_url:
+        result = _invoke_kept(args, event)
+    else:
+        result = _invoke_fresh(args, event)
+    print(json.dumps(result, indent=2, sort_keys=True, default=str))
+    return 0
+
+
+def _invoke_fresh(args: argparse.Namespace, event: dict) -> object:
     from newsdive.local.pump import EventPump
     from newsdive.local.runner import local_stack, upload_sources
     from newsdive.paths import sample_web
 
-    event = load_event(args.event)
     with local_stack() as (stack, session):
         upload_sources(stack, session, args.sources or sample_web() / "sources.json")
         with contextlib.redirect_stdout(sys.stderr):  # the function's logs and metrics; stdout is the result
-            result = EventPump(stack, session=session).invoke(args.function, event)
-    print(json.dumps(result, indent=2, sort_keys=True, default=str))
-    return 0
+            return EventPump(stack, session=session).invoke(args.function, event)
+
+
+def _invoke_kept(args: argparse.Namespace, event: dict) -> object:
+    import boto3
+
+    from newsdive import wiring
+    from newsdive.errors import ConfigurationError
+    from newsdive.local.events import patched_environ
+    from newsdive.local.pump import EventPump
+    from newsdive.local.runner import DUMMY_ENV, KEPT_STACK_FILE
+    from newsdive.local.stack import load_stack
+
+    path = args.stack_file or KEPT_STACK_FILE
+    if not path.is_file():
+        raise ConfigurationError(f"no kept stack described in {path}: start one with `newsdive demo --keep` (or "
+                                 "`newsdive run ... --keep`), or name its file with --stack-file")
+    stack = load_stack(path)
+    if stack.endpoint_url.rstrip("/") != args.endpoint_url.rstrip("/"):
+        raise ConfigurationError(f"{path} describes the stack kept on {stack.endpoint_url}, not {args.endpoint_url}")
+    with patched_environ({**DUMMY_ENV, "AWS_ENDPOINT_URL": stack.endpoint_url}):
+        wiring.reset()
+        session = boto3.session.Session()
+        with contextlib.redirect_stdout(sys.stderr):
+            return EventPump(stack, session=session).invoke(args.function, event)
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:

@@ -250,6 +250,9 @@ def run(options: RunOptions) -> RunSummary:
             summary.capacity = dict(instrumentation.requests.capacity)
         summary.durations = {k: list(v.durations) for k, v in report.stages.items()}
         if options.keep:
+            from newsdive.local.stack import save_stack
+
+            save_stack(stack, KEPT_STACK_FILE)
             _wait_for_interrupt(stack, summary, options.quiet)
     return summary
 
@@ -340,12 +343,16 @@ def _requests(instrumentation: Any, pump: Any) -> dict[str, Any]:
     return calls
 
 
+KEPT_STACK_FILE = Path(".newsdive/kept-stack.json")  # written by `--keep`, read by `newsdive invoke --endpoint-url`
+
+
 def _wait_for_interrupt(stack: Any, summary: Any, quiet: bool) -> None:
     """`--keep`: leave the moto server (and the stack in it) up until Ctrl-C, for `newsdive dlq ...`."""
     print("\n".join(summary.lines()), file=sys.stderr)
     print(f"\nstack kept on {stack.endpoint_url} (stack {stack.stack_name}); Ctrl-C stops it. For example:\n"
           f"  newsdive dlq list --endpoint-url {stack.endpoint_url}\n"
-          f"  newsdive dlq show parse --endpoint-url {stack.endpoint_url} --log {summary.log_file or ''}",
+          f"  newsdive dlq show parse --endpoint-url {stack.endpoint_url} --log {summary.log_file or ''}\n"
+          f"  newsdive invoke aggregate --event events/aggregate_recluster.json --endpoint-url {stack.endpoint_url}",
           file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         while True:
