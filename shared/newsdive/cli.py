@@ -257,8 +257,30 @@ def _invoke_fresh(args: argparse.Namespace, event: dict) -> object:
 
     with local_stack() as (stack, session):
         upload_sources(stack, session, args.sources or sample_web() / "sources.json")
+        if args.function == "parse":
+            event = _retarget_parse_event(event, stack, session)
         with contextlib.redirect_stdout(sys.stderr):  # the function's logs and metrics; stdout is the result
             return EventPump(stack, session=session).invoke(args.function, event)
+
+
+def _retarget_parse_event(event: dict, stack: object, session: object) -> dict:
+    """Point a sample S3 notification at the fresh stack's raw bucket, and say when the page it names is not
+    there (a fresh stack is empty: the record then fails with NotFoundError, it is not silently ignored)."""
+    from botocore.exceptions import ClientError
+
+    from newsdive.local.events import retarget_s3_event
+
+    raw_bucket = stack.outputs.get("RawBucketName") or stack.buckets.get("RawBucket", "")  # type: ignore[attr-defined]
+    event, keys = retarget_s3_event(event, raw_bucket)
+    s3 = session.client("s3", endpoint_url=stack.endpoint_url, region_name=stack.region)  # type: ignore[attr-defined]
+    for key in keys:
+        try:
+            s3.head_object(Bucket=raw_bucket, Key=key)
+        except ClientError:
+            print(f"newsdive invoke: {key} is not in this fresh stack's raw bucket, so parse will report the record "
+                  "failed (NotFoundError); to parse stored pages, invoke a kept stack: newsdive demo --keep, then "
+                  "--endpoint-url", file=sys.stderr)
+    return event
 
 
 def _invoke_kept(args: argparse.Namespace, event: dict) -> object:

@@ -128,3 +128,14 @@ def test_bad_options_and_events_are_one_clear_line(tmp_path):
     for path, says in ((not_json, "not a JSON event"), (a_list, "an event is a JSON object")):
         result = _newsdive("invoke", "parse", "--event", str(path), timeout=60)
         assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_the_sample_parse_event_reaches_the_parse_function_on_a_fresh_stack():
+    """The sample S3 notification names a deployed stack's bucket: invoke points it at the local raw bucket, so
+    parse handles it (and reports it failed, the fresh stack holding no page) instead of ignoring it silently."""
+    result = _newsdive("invoke", "parse", "--event", "events/parse_s3_notification.json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "is not in this fresh stack's raw bucket" in result.stderr
+    assert "ignored notification" not in result.stderr
+    failed = [{"itemIdentifier": "a1b2c3d4-0002-4000-8000-000000000002"}]
+    assert json.loads(result.stdout) == {"batchItemFailures": failed}
