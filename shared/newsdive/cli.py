@@ -32,6 +32,13 @@ def _host_port(value: str) -> str:
     return value
 
 
+def _parameter(value: str) -> tuple[str, str]:
+    name, sep, setting = value.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {value!r}")
+    return name.strip(), setting
+
+
 def _resolve(value: str) -> str:
     host, sep, target = value.partition("=")
     if not sep or not host:
@@ -70,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="concurrent pollers per queue stage, like Lambda containers (default: 1)")
         p.add_argument("--keep", action="store_true",
                        help="keep the local stack up after the run (Ctrl-C stops it), e.g. for `newsdive dlq`")
+        p.add_argument("--param", action="append", default=[], type=_parameter, metavar="NAME=VALUE",
+                       dest="params", help="a stack parameter of infra/template.yaml, as `sam deploy "
+                       "--parameter-overrides` would set it on AWS, e.g. BlindspotLowPct=30 (repeatable)")
+        p.add_argument("--params-file", type=Path, metavar="FILE",
+                       help="stack parameters from a JSON file: {\"Name\": \"value\"} or CloudFormation's "
+                       "[{\"ParameterKey\": ..., \"ParameterValue\": ...}] (--param wins)")
 
     demo = commands.add_parser("demo", help="run the pipeline on the bundled sample web (moto, no AWS account)",
                                description="Start a moto server, deploy infra/template.yaml into it, serve the "
@@ -199,13 +212,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from newsdive.local.parameters import ignored_environment, stack_parameters
     from newsdive.local.runner import RunOptions, run
 
+    parameters = stack_parameters(args.params, args.params_file)
+    for name, parameter in ignored_environment():
+        print(f"newsdive {args.command}: warning: {name} in your environment is ignored (each function gets its "
+              f"environment from the template): use --param {parameter}=VALUE", file=sys.stderr)
     summary = run(RunOptions(sources=args.sources, out=args.out, allow_hosts=args.allow_host, host_map=args.resolve,
                              sites=args.sites, log_file=args.log_file, replay=args.replay, quiet=args.quiet,
                              chaos_seed=args.chaos_seed, chaos_rate=args.chaos_rate,
                              chaos_stages=args.chaos_stages, workers=args.workers,
-                             keep=args.keep, host_interval=args.host_interval))
+                             keep=args.keep, host_interval=args.host_interval, parameters=parameters))
     if args.json:
         print(json.dumps(summary.as_dict(), sort_keys=True))
     else:

@@ -139,3 +139,13 @@ def test_the_sample_parse_event_reaches_the_parse_function_on_a_fresh_stack():
     assert "ignored notification" not in result.stderr
     failed = [{"itemIdentifier": "a1b2c3d4-0002-4000-8000-000000000002"}]
     assert json.loads(result.stdout) == {"batchItemFailures": failed}
+
+
+def test_a_stack_parameter_reaches_the_functions_of_a_local_run(tmp_path):
+    from newsdive.local.runner import local_stack
+
+    with local_stack(parameters={"BlindspotLowPct": "30", "MatchThreshold": "0.5"}) as (stack, _session):
+        assert stack.functions["aggregate"].environment["BLINDSPOT_LOW_PCT"] == "30"
+        assert stack.functions["aggregate"].environment["MATCH_THRESHOLD"] == "0.5"
+    result = _newsdive("run", "--sources", str(SITE / "sources.json"), "--param", "BlindspotLowPc=30", timeout=60)
+    assert result.returncode == 1 and "no stack parameter 'BlindspotLowPc'" in result.stderr, result.stderr
