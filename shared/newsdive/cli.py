@@ -22,6 +22,8 @@ EPILOG = """examples:
   newsdive serve --out out --port 8000   the reference viewer on the published documents
   newsdive demo --chaos 7 --workers 4   the same run under injected faults: the documents come out the same
   newsdive dlq list --endpoint-url URL   dead letters of a kept local stack (demo --keep) or --stack NAME
+  newsdive sources find --country GB     outlets in the catalog; `sources write ID...` makes a sources file
+  newsdive sources check my.json         can every source fetch something?
 """
 
 
@@ -145,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
 
     # As for dlq and bench: everything after the command, `--help` included, goes to the command's own parser.
-    sources = commands.add_parser("sources", help="source health: newsdive sources health [--table T | --stack S]",
+    sources = commands.add_parser("sources", help="find outlets, write and check a sources file, source health "
+                                  "(newsdive sources find|write|check|health)",
                                   add_help=False, prefix_chars="+")
     sources.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -398,7 +401,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
-    from newsdive.health import main as sources_main
+    from newsdive.sources_cli import main as sources_main
 
     return int(sources_main(args.args) or 0)
 
