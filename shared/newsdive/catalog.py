@@ -61,6 +61,8 @@ class CatalogOutlet(BaseModel):
     country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$")] = None
     bias: Bias
     ratings: dict[str, float] = Field(default_factory=dict, description="Each rater's value on the 7-point scale")
+    prominent: bool = Field(False, description="Rated by both AllSides and MBFC, and high traffic by MBFC's count: "
+                                               "the outlets a user is most likely to pick")
 
     @field_validator("domains")
     @classmethod

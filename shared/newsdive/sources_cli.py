@@ -35,10 +35,11 @@ MAX_DISCOVERED = 3  # discovered feeds tried per source (the scraper reads at mo
 
 def find_outlets(catalog: Catalog, *, name: str | None = None, domain: str | None = None,
                  country: str | None = None, bias: Sequence[str] = (), side: str | None = None,
-                 with_feeds: bool = False) -> list[CatalogOutlet]:
+                 with_feeds: bool = False, prominent: bool = False) -> list[CatalogOutlet]:
     """Catalog outlets matching every given filter: `name` a case-insensitive part of the name or id, `domain` a
     domain or a parent of one (bbc.co.uk finds feeds.bbc.co.uk's outlet), `country` ISO 3166-1 alpha-2, `bias`
-    any of the 7-point labels, `side` left/center/right. Sorted by name."""
+    any of the 7-point labels, `side` left/center/right, `prominent` only the outlets rated by both AllSides and
+    MBFC with high traffic. Sorted by name."""
     from newsdive.sources import side_of
 
     wanted_bias = {b.lower() for b in bias}
@@ -57,6 +58,8 @@ def find_outlets(catalog: Catalog, *, name: str | None = None, domain: str | Non
         if side and (side_of(outlet.bias) or "unrated") != side.lower():
             continue
         if with_feeds and not outlet.feeds:
+            continue
+        if prominent and not outlet.prominent:
             continue
         found.append(outlet)
     return sorted(found, key=lambda o: (o.name.lower(), o.id))
@@ -238,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="rating on the 7-point scale (repeatable)")
         p.add_argument("--side", choices=["left", "center", "right"], help="the coverage bucket of the rating")
         p.add_argument("--with-feeds", action="store_true", help="only outlets whose feeds the catalog knows")
+        p.add_argument("--prominent", action="store_true",
+                       help="only prominent outlets (rated by AllSides and MBFC, high traffic by MBFC's count)")
         p.add_argument("--catalog", type=Path, help="catalog file (default: the packaged one)")
 
     find = sub.add_parser("find", help="search the outlet catalog")
@@ -286,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     catalog = load_catalog(str(args.catalog) if args.catalog else None)
     selected = find_outlets(catalog, name=args.name, domain=args.domain, country=args.country, bias=args.bias,
-                            side=args.side, with_feeds=args.with_feeds)
+                            side=args.side, with_feeds=args.with_feeds, prominent=args.prominent)
     if args.action == "find":
         shown = selected[:args.limit] if args.limit else selected
         if args.json:
@@ -303,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _write(args: argparse.Namespace, catalog: Catalog, selected: list[CatalogOutlet]) -> int:
     from newsdive.sources import dump_sources
 
-    filtered = any((args.name, args.domain, args.country, args.bias, args.side, args.with_feeds))
+    filtered = any((args.name, args.domain, args.country, args.bias, args.side, args.with_feeds, args.prominent))
     ids = list(args.ids) + ([o.id for o in (selected[:args.limit] if args.limit else selected)] if filtered else [])
     if not ids:
         print("newsdive sources write: name outlet ids or filters (--name, --domain, --country, --bias, --side)",

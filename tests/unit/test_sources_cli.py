@@ -62,6 +62,13 @@ def test_find_prints_a_table_and_json(catalog_file, capsys):
     assert main(["sources", "find", "--name", "nowhere", "--catalog", str(catalog_file)]) == 1
 
 
+def test_the_packaged_catalog_writes_prominent_outlets_with_their_feeds(capsys):
+    assert main(["sources", "write", "--prominent", "--country", "GB", "--limit", "5"]) == 0
+    written = parse_sources(capsys.readouterr().out)
+    assert len(written) == 5 and all(s.country == "GB" for s in written)
+    assert sum(bool(s.feeds) for s in written) >= 4  # the prominent outlets come with their feeds
+
+
 def test_the_packaged_catalog_finds_real_outlets(capsys):
     assert main(["sources", "find", "--domain", "bbc.com", "--json"]) == 0
     assert any("bbc.com" in o["domains"] and o["feeds"] for o in json.loads(capsys.readouterr().out))
