@@ -71,6 +71,7 @@ class RunSummary:
     log_file: str | None
     requests: dict[str, dict[str, int]] = field(default_factory=dict)  # function -> "service.Operation" -> calls
     capacity: dict[str, float] = field(default_factory=dict)  # DynamoDB capacity units, estimated (wru, rru)
+    capacity_by_function: dict[str, dict[str, float]] = field(default_factory=dict)  # the same, per function/stage
     durations: dict[str, list[float]] = field(default_factory=dict)  # function -> seconds per invocation
     replayed_events: int = 0
     replay_changed: list[str] = field(default_factory=list)
@@ -248,6 +249,10 @@ def run(options: RunOptions) -> RunSummary:
         if instrumentation is not None:
             summary.requests = _requests(instrumentation, pump)
             summary.capacity = dict(instrumentation.requests.capacity)
+            by_function: dict[str, dict[str, float]] = {}
+            for (function, kind), units in instrumentation.requests.capacity_by_function.items():
+                by_function.setdefault(function, {})[kind] = units
+            summary.capacity_by_function = by_function
         summary.durations = {k: list(v.durations) for k, v in report.stages.items()}
         if options.keep:
             from newsdive.local.stack import save_stack
@@ -280,7 +285,7 @@ def _settle(pump: EventPump) -> tuple[Any, dict | None]:
                  "resources": [], "detail": {"depth": 1_000_000}}
         for attempt in range(1, 6):  # EventBridge Scheduler retries a failed invocation
             try:
-                reclustered = pump.invoke("aggregate", event)
+                reclustered = pump.invoke("aggregate", event, stage="recluster")
                 break
             except Exception as exc:  # noqa: BLE001 - reported, then retried like the schedule would
                 pump.progress(f"aggregate: re-clustering failed (attempt {attempt}): {type(exc).__name__}: {exc}")
