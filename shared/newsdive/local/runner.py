@@ -307,15 +307,21 @@ def function_logs_to(stream: Any) -> Iterator[None]:
         return [h for service in FUNCTION_SERVICES for h in logging.getLogger(service).handlers
                 if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
 
+    def point(handler: logging.StreamHandler, target: Any) -> None:
+        if getattr(handler.stream, "closed", False):  # e.g. a finished test's captured output: nothing to flush
+            handler.stream = target
+        else:
+            handler.setStream(target)
+
     for handler in handlers():
-        handler.setStream(stream)
+        point(handler, stream)
     try:
         with contextlib.redirect_stdout(stream):
             yield
     finally:
         for handler in handlers():  # also those created meanwhile: the stream may be closed after this
             if handler.stream is stream:
-                handler.setStream(sys.stdout)
+                point(handler, sys.stdout)
 
 
 def _known_parameters(values: dict[str, str]) -> dict[str, str]:
