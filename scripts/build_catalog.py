@@ -18,8 +18,12 @@ the center (`newsdive.catalog.combine`). A rater listing one site twice contribu
 
 Outlets: every AllSides News Media outlet with a rating (its section entries, such as cnn.com/opinions, become
 their own path-scoped outlets, rated by AllSides alone) plus every MBFC-rated news outlet (newspaper, TV, radio,
-news agency, magazine or website) with high traffic that AllSides does not list. Feed URLs are added for a few
-outlets whose public feeds are well known.
+news agency, magazine or website) with high traffic that AllSides does not list.
+
+Prominent outlets (`prominent: true`), the ones a user is most likely to pick: rated by both AllSides and MBFC (two
+independent raters found the outlet worth rating) and reported by MBFC as high traffic. Feed URLs come from
+`scripts/data/outlet_feeds.csv` (domain, feed URL, where it was found), a facts file in this repository, so the
+build stays reproducible; tests/unit/test_catalog.py checks that at least 200 prominent outlets have feeds.
 """
 
 from __future__ import annotations
@@ -68,41 +72,8 @@ COUNTRIES = {
     "hungary": "HU", "slovakia": "SK", "serbia": "RS", "croatia": "HR", "bulgaria": "BG", "latvia": "LV",
     "lithuania": "LT", "estonia": "EE", "iceland": "IS", "luxembourg": "LU", "malta": "MT", "jamaica": "JM",
 }
-# Public feeds of well-known outlets, as the outlets publish them (facts; not re-checked live at build time).
-KNOWN_FEEDS = {
-    "nytimes.com": ["https://rss.nytimes.com/services/xml/rss/nyt/HomePage.xml"],
-    "bbc.com": ["https://feeds.bbci.co.uk/news/rss.xml"],
-    "theguardian.com": ["https://www.theguardian.com/world/rss"],
-    "cnn.com": ["http://rss.cnn.com/rss/cnn_topstories.rss"],
-    "foxnews.com": ["https://moxie.foxnews.com/google-publisher/latest.xml"],
-    "npr.org": ["https://feeds.npr.org/1001/rss.xml"],
-    "washingtonpost.com": ["https://feeds.washingtonpost.com/rss/world"],
-    "wsj.com": ["https://feeds.a.dj.com/rss/RSSWorldNews.xml"],
-    "aljazeera.com": ["https://www.aljazeera.com/xml/rss/all.xml"],
-    "cbsnews.com": ["https://www.cbsnews.com/latest/rss/main"],
-    "abcnews.go.com": ["https://abcnews.go.com/abcnews/topstories"],
-    "nbcnews.com": ["https://feeds.nbcnews.com/nbcnews/public/news"],
-    "politico.com": ["https://rss.politico.com/politics-news.xml"],
-    "thehill.com": ["https://thehill.com/feed/"],
-    "latimes.com": ["https://www.latimes.com/world-nation/rss2.0.xml"],
-    "nypost.com": ["https://nypost.com/feed/"],
-    "nationalreview.com": ["https://www.nationalreview.com/feed/"],
-    "motherjones.com": ["https://www.motherjones.com/feed/"],
-    "theatlantic.com": ["https://www.theatlantic.com/feed/all/"],
-    "vox.com": ["https://www.vox.com/rss/index.xml"],
-    "slate.com": ["https://slate.com/feeds/all.rss"],
-    "reason.com": ["https://reason.com/feed/"],
-    "huffpost.com": ["https://www.huffpost.com/section/front-page/feed"],
-    "cnbc.com": ["https://www.cnbc.com/id/100003114/device/rss/rss.html"],
-    "theverge.com": ["https://www.theverge.com/rss/index.xml"],
-    "arstechnica.com": ["https://feeds.arstechnica.com/arstechnica/index"],
-    "dw.com": ["https://rss.dw.com/rdf/rss-en-all"],
-    "france24.com": ["https://www.france24.com/en/rss"],
-    "independent.co.uk": ["https://www.independent.co.uk/news/rss"],
-    "cbc.ca": ["https://www.cbc.ca/webfeed/rss/rss-topstories"],
-    "breitbart.com": ["https://feeds.feedburner.com/breitbart"],
-    "talkingpointsmemo.com": ["https://talkingpointsmemo.com/feed/all"],
-}
+# Public feed URLs per outlet domain, with where each was found (facts only; see the file's header).
+FEEDS_FILE = ROOT / "scripts" / "data" / "outlet_feeds.csv"
 _INDEX_PAGE = re.compile(r"/(index|home|default)\.[a-z]+$")
 
 
@@ -163,16 +134,32 @@ def read_mbfc(data: Path) -> dict[str, dict]:
     return rows
 
 
+def read_feeds(path: Path = FEEDS_FILE) -> dict[str, list[str]]:
+    """domain -> feed URLs, in file order, from the facts file (lines starting with # are comments)."""
+    feeds: dict[str, list[str]] = defaultdict(list)
+    if not path.is_file():
+        return feeds
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            domain, url = row["domain"].strip().lower(), row["feed"].strip()
+            if not row["source"].strip():
+                raise ValueError(f"{path}: {domain} {url}: no source note")
+            if url not in feeds[domain]:
+                feeds[domain].append(url)
+    return feeds
+
+
 def _mean(values: list[int]) -> float:
     return sum(values) / len(values)
 
 
-def build(data: Path) -> dict:
-    allsides, mbfc = read_allsides(data), read_mbfc(data)
+def build(data: Path, feeds_file: Path = FEEDS_FILE) -> dict:
+    allsides, mbfc, known_feeds = read_allsides(data), read_mbfc(data), read_feeds(feeds_file)
     outlets: list[CatalogOutlet] = []
     used_ids: set[str] = set()
 
-    def add(name: str, homepage: str, domain: str, scope: str, ratings: dict[str, float], country: str | None) -> None:
+    def add(name: str, homepage: str, domain: str, scope: str, ratings: dict[str, float], country: str | None,
+            prominent: bool = False) -> None:
         base = _slug(name)
         outlet_id = base if base not in used_ids else f"{base}-{_slug(domain + scope)}"[:63].strip("-")
         n = 2
@@ -183,18 +170,19 @@ def build(data: Path) -> dict:
             homepage = f"https://{domain}{scope or '/'}"
         outlets.append(CatalogOutlet(
             id=outlet_id, name=name, homepage=homepage, domains=[domain], paths=[scope] if scope else [],
-            feeds=[] if scope else KNOWN_FEEDS.get(domain, []), country=country,
+            feeds=[] if scope else known_feeds.get(domain, []), country=country, prominent=prominent,
             bias=combine(ratings.values()), ratings={k: round(v) if float(v).is_integer() else v
                                                      for k, v in ratings.items()},
         ))
 
     for (domain, scope), entry in sorted(allsides.items()):
         ratings: dict[str, float] = {"allsides": _mean(entry["values"])}
-        country = None
+        country, prominent = None, False
         if not scope and domain in mbfc:
             ratings["mbfc"] = _mean(mbfc[domain]["values"])
             country = mbfc[domain]["country"]
-        add(sorted(entry["names"])[0], entry["homepage"], domain, scope, ratings, country)
+            prominent = "hightraffic" in mbfc[domain]["traffic"]
+        add(sorted(entry["names"])[0], entry["homepage"], domain, scope, ratings, country, prominent)
     listed = {domain for domain, scope in allsides if not scope}
     for domain, entry in sorted(mbfc.items()):
         if domain in listed or not entry["types"] & MBFC_NEWS_TYPES or "hightraffic" not in entry["traffic"]:

@@ -61,6 +61,8 @@ class CatalogOutlet(BaseModel):
     country: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$")] = None
     bias: Bias
     ratings: dict[str, float] = Field(default_factory=dict, description="Each rater's value on the 7-point scale")
+    prominent: bool = Field(False, description="Rated by both AllSides and MBFC, and high traffic by MBFC's count: "
+                                               "the outlets a user is most likely to pick")
 
     @field_validator("domains")
     @classmethod
@@ -68,9 +70,10 @@ class CatalogOutlet(BaseModel):
         return [d.lower().removeprefix("www.") for d in value]
 
     def to_source(self, *, interval_minutes: int = 15) -> Source:
-        """A sources-file entry for this outlet (feeds as known to the catalog)."""
+        """A sources-file entry for this outlet: its feeds as known to the catalog, else feed discovery on its
+        homepage (`discover: true`), so that the entry always has something to fetch."""
         return Source(id=self.id, name=self.name, homepage=self.homepage, bias=self.bias, feeds=self.feeds,
-                      country=self.country, interval_minutes=interval_minutes)
+                      country=self.country, interval_minutes=interval_minutes, discover=not self.feeds)
 
 
 class Catalog:

@@ -23,6 +23,8 @@ EPILOG = """examples:
   newsdive serve --out out --port 8000   the reference viewer on the published documents
   newsdive demo --chaos 7 --workers 4   the same run under injected faults: the documents come out the same
   newsdive dlq list --endpoint-url URL   dead letters of a kept local stack (demo --keep) or --stack NAME
+  newsdive sources find --country GB     outlets in the catalog; `sources write ID...` makes a sources file
+  newsdive sources check my.json         can every source fetch something?
 """
 
 
@@ -31,6 +33,13 @@ def _host_port(value: str) -> str:
     if not sep or not host or not port.isdigit():
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return value
+
+
+def _parameter(value: str) -> tuple[str, str]:
+    name, sep, setting = value.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {value!r}")
+    return name.strip(), setting
 
 
 def _resolve(value: str) -> str:
@@ -71,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="concurrent pollers per queue stage, like Lambda containers (default: 1)")
         p.add_argument("--keep", action="store_true",
                        help="keep the local stack up after the run (Ctrl-C stops it), e.g. for `newsdive dlq`")
+        p.add_argument("--param", action="append", default=[], type=_parameter, metavar="NAME=VALUE",
+                       dest="params", help="a stack parameter of infra/template.yaml, as `sam deploy "
+                       "--parameter-overrides` would set it on AWS, e.g. BlindspotLowPct=30 (repeatable)")
+        p.add_argument("--params-file", type=Path, metavar="FILE",
+                       help="stack parameters from a JSON file: {\"Name\": \"value\"} or CloudFormation's "
+                       "[{\"ParameterKey\": ..., \"ParameterValue\": ...}] (--param wins)")
 
     demo = commands.add_parser("demo", help="run the pipeline on the bundled sample web (moto, no AWS account)",
                                description="Start a moto server, deploy infra/template.yaml into it, serve the "
@@ -92,13 +107,29 @@ def build_parser() -> argparse.ArgumentParser:
                      "0 since its sites are local)")
     run_options(run)
 
-    invoke = commands.add_parser("invoke", help="invoke one function in-process against a fresh local stack",
-                                 description="Like `sam local invoke`: deploys the stack into a moto server, then "
-                                 "calls FUNCTION's handler with the event file and prints what it returned.")
+    invoke = commands.add_parser(
+        "invoke", help="invoke one function: on a fresh local stack, a kept one, or a deployed stack",
+        description="Call FUNCTION with the event file and print what it returned. By default, like `sam local "
+        "invoke`, against a fresh, empty local stack. With --endpoint-url, in-process against a stack kept by "
+        "`newsdive demo/run --keep` (its data is there: re-cluster or settle by hand). With --stack (no "
+        "--endpoint-url), the deployed function itself through the Lambda API, where the data is.",
+        epilog="examples:\n"
+               "  newsdive invoke schedule --event events/schedule_tick.json\n"
+               "  newsdive invoke aggregate --event events/aggregate_recluster.json --endpoint-url http://127.0.0.1:PORT\n"
+               "  newsdive invoke publish --event events/publish_settle.json --stack newsdive --region eu-west-1",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     invoke.add_argument("function", choices=["schedule", "scrape", "parse", "aggregate", "publish"])
     invoke.add_argument("--event", required=True, type=Path, help="event JSON file (see events/)")
-    invoke.add_argument("--sources", type=Path, help="sources file the schedule function reads "
-                        "(default: the bundled sample sources)")
+    invoke.add_argument("--sources", type=Path, help="sources file the schedule function reads on a fresh local "
+                        "stack (default: the bundled sample sources)")
+    target = invoke.add_mutually_exclusive_group()
+    target.add_argument("--endpoint-url", metavar="URL",
+                        help="a kept local stack's moto server (printed by `newsdive demo --keep`)")
+    target.add_argument("--stack", metavar="NAME", help="a deployed stack: invoke its function on AWS")
+    invoke.add_argument("--region", help="AWS region of --stack (default: your AWS configuration's)")
+    invoke.add_argument("--stack-file", type=Path, default=None, metavar="FILE",
+                        help="with --endpoint-url: the kept stack's description (default: .newsdive/kept-stack.json, "
+                        "written by --keep)")
 
     extract = commands.add_parser("extract", help="print one HTML page's extracted article as JSON")
     extract.add_argument("file", type=Path, help="HTML file ('-' for standard input)")
@@ -117,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
 
     # As for dlq and bench: everything after the command, `--help` included, goes to the command's own parser.
-    sources = commands.add_parser("sources", help="source health: newsdive sources health [--table T | --stack S]",
+    sources = commands.add_parser("sources", help="find outlets, write and check a sources file, source health "
+                                  "(newsdive sources find|write|check|health)",
                                   add_help=False, prefix_chars="+")
     sources.add_argument("args", nargs=argparse.REMAINDER)
 
@@ -165,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # Commands that read a stack the user names (deployed, or a kept local one): an unreachable endpoint, missing
 # credentials or a missing table are the user's to fix, so they get one line, not a traceback.
-_REMOTE_COMMANDS = frozenset({"dlq", "sources"})
+_REMOTE_COMMANDS = frozenset({"dlq", "sources", "invoke"})
 
 
 def _is_aws_error(exc: BaseException) -> bool:
@@ -184,33 +216,117 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from newsdive.local.parameters import ignored_environment, stack_parameters
     from newsdive.local.runner import RunOptions, run
 
+    parameters = stack_parameters(args.params, args.params_file)
+    for name, parameter in ignored_environment():
+        print(f"newsdive {args.command}: warning: {name} in your environment is ignored (each function gets its "
+              f"environment from the template): use --param {parameter}=VALUE", file=sys.stderr)
     summary = run(RunOptions(sources=args.sources, out=args.out, allow_hosts=args.allow_host, host_map=args.resolve,
                              sites=args.sites, log_file=args.log_file, replay=args.replay, quiet=args.quiet,
                              chaos_seed=args.chaos_seed, chaos_rate=args.chaos_rate,
                              chaos_stages=args.chaos_stages, workers=args.workers,
-                             keep=args.keep, host_interval=args.host_interval))
+                             keep=args.keep, host_interval=args.host_interval, parameters=parameters))
     if args.json:
         print(json.dumps(summary.as_dict(), sort_keys=True))
     else:
         print("\n".join(summary.lines()))
+    failure = run_failure(summary.sources_health)
+    if failure:
+        print(f"newsdive {args.command}: error: {failure}", file=sys.stderr)
+        return 1
     return 0
+
+
+ROUTING_HINT = ("names that do not resolve here can be served or routed locally: --sites DIR (serve DIR/<host>/ "
+                "files), --resolve HOST=IP:PORT, --allow-host HOST:PORT")
+
+
+def run_failure(sources_health: dict) -> str | None:
+    """Why a local run failed as a whole, or None: every configured source failed (a run that fetched nothing
+    must not look fine). A source whose host does not resolve gets the options that route hosts locally."""
+    sources = sources_health.get("sources") or []
+    if not sources or any(s.get("status") != "failing" for s in sources):
+        return None
+    message = f"every source failed ({len(sources)}): " + "; ".join(
+        f"{s['id']}: {s.get('last_error') or 'error'}" for s in sources[:3]) + (" ..." if len(sources) > 3 else "")
+    if any("NameResolutionError" in (s.get("last_error") or "") for s in sources):
+        message += f"\n  {ROUTING_HINT}"
+    return message
 
 
 def _cmd_invoke(args: argparse.Namespace) -> int:
     from newsdive.local.events import load_event
+
+    event = load_event(args.event)
+    if args.stack:
+        from newsdive.local.remote import invoke_deployed
+
+        result = invoke_deployed(args.stack, args.function, event, region=args.region)
+    elif args.endpoint_url:
+        result = _invoke_kept(args, event)
+    else:
+        result = _invoke_fresh(args, event)
+    print(json.dumps(result, indent=2, sort_keys=True, default=str))
+    return 0
+
+
+def _invoke_fresh(args: argparse.Namespace, event: dict) -> object:
     from newsdive.local.pump import EventPump
     from newsdive.local.runner import local_stack, upload_sources
     from newsdive.paths import sample_web
 
-    event = load_event(args.event)
     with local_stack() as (stack, session):
         upload_sources(stack, session, args.sources or sample_web() / "sources.json")
+        if args.function == "parse":
+            event = _retarget_parse_event(event, stack, session)
         with contextlib.redirect_stdout(sys.stderr):  # the function's logs and metrics; stdout is the result
-            result = EventPump(stack, session=session).invoke(args.function, event)
-    print(json.dumps(result, indent=2, sort_keys=True, default=str))
-    return 0
+            return EventPump(stack, session=session).invoke(args.function, event)
+
+
+def _retarget_parse_event(event: dict, stack: object, session: object) -> dict:
+    """Point a sample S3 notification at the fresh stack's raw bucket, and say when the page it names is not
+    there (a fresh stack is empty: the record then fails with NotFoundError, it is not silently ignored)."""
+    from botocore.exceptions import ClientError
+
+    from newsdive.local.events import retarget_s3_event
+
+    raw_bucket = stack.outputs.get("RawBucketName") or stack.buckets.get("RawBucket", "")  # type: ignore[attr-defined]
+    event, keys = retarget_s3_event(event, raw_bucket)
+    s3 = session.client("s3", endpoint_url=stack.endpoint_url, region_name=stack.region)  # type: ignore[attr-defined]
+    for key in keys:
+        try:
+            s3.head_object(Bucket=raw_bucket, Key=key)
+        except ClientError:
+            print(f"newsdive invoke: {key} is not in this fresh stack's raw bucket, so parse will report the record "
+                  "failed (NotFoundError); to parse stored pages, invoke a kept stack: newsdive demo --keep, then "
+                  "--endpoint-url", file=sys.stderr)
+    return event
+
+
+def _invoke_kept(args: argparse.Namespace, event: dict) -> object:
+    import boto3
+
+    from newsdive import wiring
+    from newsdive.errors import ConfigurationError
+    from newsdive.local.events import patched_environ
+    from newsdive.local.pump import EventPump
+    from newsdive.local.runner import DUMMY_ENV, KEPT_STACK_FILE
+    from newsdive.local.stack import load_stack
+
+    path = args.stack_file or KEPT_STACK_FILE
+    if not path.is_file():
+        raise ConfigurationError(f"no kept stack described in {path}: start one with `newsdive demo --keep` (or "
+                                 "`newsdive run ... --keep`), or name its file with --stack-file")
+    stack = load_stack(path)
+    if stack.endpoint_url.rstrip("/") != args.endpoint_url.rstrip("/"):
+        raise ConfigurationError(f"{path} describes the stack kept on {stack.endpoint_url}, not {args.endpoint_url}")
+    with patched_environ({**DUMMY_ENV, "AWS_ENDPOINT_URL": stack.endpoint_url}):
+        wiring.reset()
+        session = boto3.session.Session()
+        with contextlib.redirect_stdout(sys.stderr):
+            return EventPump(stack, session=session).invoke(args.function, event)
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
@@ -286,7 +402,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
-    from newsdive.health import main as sources_main
+    from newsdive.sources_cli import main as sources_main
 
     return int(sources_main(args.args) or 0)
 

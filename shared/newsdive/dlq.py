@@ -350,11 +350,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(letters, indent=2, sort_keys=True))
         else:
             print(f"{short}: {len(letters)} dead letter(s)")
+            if letters:
+                print("  (SQS counts every receive: the function's deliveries up to the queue's maxReceiveCount, the "
+                      "move to this queue, and each look with `dlq show`, this one included)")
             for d in letters:
                 why = f"{d['error']}: {d['reason']}" if d["error"] else "no reason logged"
                 kind = " (permanent)" if d["permanent"] else " (transient: redrive may help)" if d["error"] else ""
-                print(f"- {d['message_id']}  {d['subject']}\n    received {d['receive_count']}x, sent {d['sent_at']}"
-                      f"\n    reason: {why}{kind}")
+                print(f"- {d['message_id']}  {d['subject']}\n    receive count {d['receive_count']}, "
+                      f"sent {d['sent_at']}\n    reason: {why}{kind}")
         return 0
     # redrive
     if short not in stack.source_queues:

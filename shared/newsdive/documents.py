@@ -231,9 +231,13 @@ def schema_path(name: str) -> str:
 
 
 def json_schemas() -> dict[str, dict]:
-    """JSON Schema of every published document, keyed by file name (deterministic)."""
+    """JSON Schema of every published document, keyed by file name (deterministic): the story documents and
+    `sources/status.json` (newsdive.health), which the schedule function publishes beside them."""
+    from newsdive.health import SourceStatusDocument
+
     out = {}
-    for name, model in DOCUMENTS.items():
+    models: dict[str, type[BaseModel]] = {**DOCUMENTS, "source-status": SourceStatusDocument}
+    for name, model in models.items():
         schema = model.model_json_schema(by_alias=True)
         schema["$id"] = schema_path(name)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

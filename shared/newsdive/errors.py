@@ -76,6 +76,13 @@ class FetchTimeoutError(FetchError, Transient):
     """Connect or read timeout, or the connection failed."""
 
 
+class NameResolutionError(FetchError, Transient):
+    """The host name does not resolve (no DNS answer, or no address for it).
+
+    Its own error, not a timeout: on a local run it almost always means the host is not routed (`newsdive run
+    --sites/--resolve`), and on AWS a retry may still help (a resolver outage), so it is not `Permanent`."""
+
+
 # --- feeds ----------------------------------------------------------------------------------------
 class FeedParseError(Permanent):
     """A feed document that yields no usable items and is not well-formed."""

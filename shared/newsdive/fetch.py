@@ -26,6 +26,7 @@ from newsdive.errors import (
     FetchError,
     FetchTimeoutError,
     HttpStatusError,
+    NameResolutionError,
     ResponseTooLargeError,
     TooManyRedirectsError,
     UnexpectedContentTypeError,
@@ -352,9 +353,9 @@ class Fetcher:
             try:
                 addresses = list(self._resolve(host, effective_port))
             except (OSError, UnicodeError) as exc:
-                raise FetchTimeoutError(f"cannot resolve {host}: {exc}") from exc
+                raise NameResolutionError(f"cannot resolve {host}: {exc}") from exc
             if not addresses:
-                raise FetchTimeoutError(f"{host} resolves to no address")
+                raise NameResolutionError(f"{host} resolves to no address")
 
         host_allowed = _hostport(host, effective_port) in self.policy.allow_hosts
         vetted: list[str] = []

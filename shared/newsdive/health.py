@@ -461,6 +461,9 @@ def assess(source: Source | SourceInfo, state: SourceState | None, days: Iterabl
     if health.error_streak >= FAILING_STREAK:
         status = "failing"
         problems.insert(0, f"{health.error_streak} failed checks in a row: {state.last_error or 'error'}")
+    elif health.error_streak and not state.last_success_at:  # one slot, and it never fetched anything: not "ok"
+        status = "failing"
+        problems.insert(0, f"every check failed, none has succeeded yet: {state.last_error or 'error'}")
     return health.model_copy(update={"status": status, "problems": problems})
 
 
@@ -500,6 +503,13 @@ def status_document(healths: Sequence[SourceHealth], *, as_of: datetime) -> Sour
     return SourceStatusDocument(as_of=as_of, counts=dict(sorted(counts.items())), sources=list(healths))
 
 
+def status_schema() -> dict:
+    """The status document's JSON Schema, as checked into schemas/v1 (newsdive.documents.json_schemas)."""
+    from newsdive.documents import json_schemas
+
+    return json_schemas()["source-status.schema.json"]
+
+
 def _json(data: object) -> bytes:
     return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -510,7 +520,7 @@ def publish_source_status(store: ObjectStore, healths: Sequence[SourceHealth], *
     written = []
     documents = {
         STATUS_KEY: _json(status_document(healths, as_of=as_of).model_dump(mode="json", by_alias=True)),
-        STATUS_SCHEMA_KEY: _json(SourceStatusDocument.model_json_schema(by_alias=True)),
+        STATUS_SCHEMA_KEY: _json(status_schema()),
     }
     for key, body in documents.items():
         digest = hashlib.sha256(body).hexdigest()

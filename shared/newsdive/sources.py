@@ -114,7 +114,8 @@ class SourcesFileError(ValueError):
 
 
 def parse_sources(data: bytes | str, *, name: str = "<sources>") -> list[Source]:
-    """Validate the content of a sources file (a JSON or YAML list of Source objects); ids must be unique."""
+    """Validate the content of a sources file (a JSON or YAML list of Source objects); ids must be unique, and
+    every source must have something to fetch (feeds, sitemaps or `discover: true`)."""
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     try:
         if name.endswith((".yaml", ".yml")):
@@ -131,6 +132,12 @@ def parse_sources(data: bytes | str, *, name: str = "<sources>") -> list[Source]
         if source.id in seen:
             raise SourcesFileError(f"{name}: source id {source.id!r} appears twice")
         seen.add(source.id)
+    idle = [s.id for s in sources if not s.has_targets]
+    if idle:
+        # The schedule would skip such a source forever without a word: refuse the file instead.
+        raise SourcesFileError(f"{name}: nothing to fetch for {', '.join(idle)}: no feeds, no sitemaps and discover "
+                               "false; list its feeds or sitemaps, or set \"discover\": true to read the feeds its "
+                               "homepage announces")
     return sources
 
 

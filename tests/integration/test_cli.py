@@ -44,9 +44,24 @@ def test_private_hosts_are_unreachable_unless_allowed(tmp_path):
         path.write_text(json.dumps(sources))
         result = _newsdive("run", "--sources", str(path), "--out", str(tmp_path / "out"), "--json", "-q",
                            "--log", str(tmp_path / "run.log"))
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 1, result.stderr[-2000:]  # every source failed: the run failed
+    assert "every source failed (1): test-paper: " in result.stderr and "BlockedDestinationError" in result.stderr
     summary = json.loads(result.stdout)
     assert summary["articles"] == 0 and summary["dead_letters"]["ScrapeQueue"] == 1
+    assert summary["sources_health"]["counts"] == {"failing": 1}
+
+
+def test_a_host_that_does_not_resolve_names_the_options_that_route_hosts_locally(tmp_path):
+    """The fixture's sources live under .example, which resolves nowhere: without --sites the run fails, says
+    which name did not resolve (its own error, not a timeout) and how to route hosts locally."""
+    result = _newsdive("run", "--sources", str(SITE / "sources.json"), "--out", str(tmp_path / "out"), "-q",
+                       "--log", str(tmp_path / "run.log"))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "NameResolutionError: cannot resolve www.testpaper.example" in result.stderr
+    assert "FetchTimeoutError" not in result.stderr
+    assert "--sites DIR" in result.stderr and "--resolve HOST=IP:PORT" in result.stderr
+    assert "--allow-host HOST:PORT" in result.stderr
+    assert "sources:     1 failing" in result.stdout
 
 
 def test_extract_prints_an_article_as_json():
@@ -113,3 +128,24 @@ def test_bad_options_and_events_are_one_clear_line(tmp_path):
     for path, says in ((not_json, "not a JSON event"), (a_list, "an event is a JSON object")):
         result = _newsdive("invoke", "parse", "--event", str(path), timeout=60)
         assert result.returncode == 1 and says in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def test_the_sample_parse_event_reaches_the_parse_function_on_a_fresh_stack():
+    """The sample S3 notification names a deployed stack's bucket: invoke points it at the local raw bucket, so
+    parse handles it (and reports it failed, the fresh stack holding no page) instead of ignoring it silently."""
+    result = _newsdive("invoke", "parse", "--event", "events/parse_s3_notification.json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "is not in this fresh stack's raw bucket" in result.stderr
+    assert "ignored notification" not in result.stderr
+    failed = [{"itemIdentifier": "a1b2c3d4-0002-4000-8000-000000000002"}]
+    assert json.loads(result.stdout) == {"batchItemFailures": failed}
+
+
+def test_a_stack_parameter_reaches_the_functions_of_a_local_run(tmp_path):
+    from newsdive.local.runner import local_stack
+
+    with local_stack(parameters={"BlindspotLowPct": "30", "MatchThreshold": "0.5"}) as (stack, _session):
+        assert stack.functions["aggregate"].environment["BLINDSPOT_LOW_PCT"] == "30"
+        assert stack.functions["aggregate"].environment["MATCH_THRESHOLD"] == "0.5"
+    result = _newsdive("run", "--sources", str(SITE / "sources.json"), "--param", "BlindspotLowPc=30", timeout=60)
+    assert result.returncode == 1 and "no stack parameter 'BlindspotLowPc'" in result.stderr, result.stderr

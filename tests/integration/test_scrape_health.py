@@ -123,8 +123,10 @@ def test_the_second_tick_costs_one_conditional_request_per_feed_and_no_work(run)
         ("www.politepaper.example", "/feed.xml", 304),
     ]
     assert run.raw_keys[0] == run.raw_keys[1]
-    assert {k: v for k, v in run.second.items() if not k.startswith(("sources/", "schemas/v1/source-status"))} \
-        == run.first
+    def work(documents: dict) -> dict:  # the status document and its schema are the schedule's, not work
+        return {k: v for k, v in documents.items() if not k.startswith(("sources/", "schemas/v1/source-status"))}
+
+    assert work(run.second) == work(run.first)
 
 
 def test_source_status_is_published_from_the_first_tick_with_something_to_report(run):

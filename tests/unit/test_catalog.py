@@ -157,3 +157,59 @@ def test_build_catalog_writes_json_the_loader_reads(tmp_path):
 def test_build_catalog_skips_cleanly_without_the_ratings(tmp_path, capsys):
     assert _build_module().main(["--data", str(tmp_path / "absent"), "--out", str(tmp_path / "c.json")]) == 0
     assert "nothing built" in capsys.readouterr().out
+
+
+# --- feed coverage: the outlets a user is most likely to pick come with feeds ----------------------------------
+
+
+def _well_formed(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    from newsdive.sources import Source
+
+    try:
+        Source(id="x", name="x", homepage=url, feeds=[url])  # the sources file's own URL rules
+    except ValueError:
+        return False
+    parts = urlsplit(url)
+    return "." in (parts.hostname or "") and not any(c.isspace() for c in url)
+
+
+def test_at_least_200_prominent_outlets_have_feeds_and_every_feed_is_well_formed():
+    catalog = load_catalog(str(REPO_CATALOG))
+    prominent = [o for o in catalog.outlets if o.prominent]
+    assert len(prominent) >= 200, "prominence (rated by AllSides and MBFC, MBFC high traffic) lost outlets"
+    assert all(not o.paths and {"allsides", "mbfc"} <= set(o.ratings) for o in prominent)
+    with_feeds = [o for o in prominent if o.feeds]
+    assert len(with_feeds) >= 200, f"only {len(with_feeds)} of {len(prominent)} prominent outlets have feeds"
+    bad = [(o.id, f) for o in catalog.outlets for f in o.feeds if not _well_formed(f)]
+    assert not bad, bad
+    assert not [o.id for o in catalog.outlets if o.paths and o.feeds]  # a section never gets the site's feeds
+
+
+def test_the_feeds_facts_file_names_catalog_domains_with_a_source_each():
+    import csv
+
+    module = _build_module()
+    lines = [line for line in module.FEEDS_FILE.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = list(csv.DictReader(lines))
+    assert len(rows) >= 200
+    domains = {d for o in load_catalog(str(REPO_CATALOG)).outlets if not o.paths for d in o.domains}
+    assert not [r["domain"] for r in rows if r["domain"] not in domains]
+    assert all(r["source"].strip() and _well_formed(r["feed"]) for r in rows)
+    assert len({(r["domain"], r["feed"]) for r in rows}) == len(rows)
+
+
+def test_build_catalog_marks_prominent_outlets_and_adds_feeds_from_the_facts_file(tmp_path):
+    feeds = tmp_path / "feeds.csv"
+    feeds.write_text("# comment\ndomain,feed,source\ndaily.example,https://daily.example/rss.xml,a test\n",
+                     encoding="utf-8")
+    built = _build_module().build(_ratings(tmp_path / "data"), feeds)
+    outlets = {o["id"]: o for o in built["outlets"]}
+    assert outlets["daily-example"]["prominent"] is True  # both raters, MBFC high traffic
+    assert outlets["daily-example"]["feeds"] == ["https://daily.example/rss.xml"]
+    assert "feeds" not in outlets["daily-example-opinion"]  # the section is its own outlet, without the feed
+    assert "prominent" not in outlets["twice-example"]  # AllSides only
+    feeds.write_text("domain,feed,source\ndaily.example,https://daily.example/rss.xml,\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no source note"):
+        _build_module().build(tmp_path / "data", feeds)

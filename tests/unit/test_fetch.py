@@ -358,9 +358,13 @@ def test_a_name_resolving_to_a_private_address_is_refused(make_fetcher) -> None:
     assert [h for h, _ in resolver.calls] == ["intranet.test", "mixed.test", "v6.test"]
 
 
-def test_unresolvable_names_fail_as_retryable_fetch_errors(make_fetcher) -> None:
-    with pytest.raises(FetchTimeoutError):
+def test_unresolvable_names_fail_as_their_own_retryable_error(make_fetcher) -> None:
+    from newsdive.errors import NameResolutionError, is_permanent
+
+    with pytest.raises(NameResolutionError, match="cannot resolve nowhere.test") as caught:
         make_fetcher().get("http://nowhere.test/")
+    assert not isinstance(caught.value, FetchTimeoutError)  # not a timeout: the name is unknown
+    assert not is_permanent(caught.value)  # a resolver outage on AWS may pass: the record is retried
 
 
 def test_allow_list_lets_exactly_that_host_and_port_through(make_fetcher, server: _Server,

@@ -218,6 +218,21 @@ def test_health_figures_and_status_of_each_source():
     assert healths["brand-new"].status == "new" and healths["brand-new"].last_attempt_at is None
 
 
+def test_a_source_whose_every_check_failed_is_failing_from_the_first_slot():
+    """One failed slot of a source that has never fetched anything is not "ok" (a run that fetched nothing must
+    not look fine); one failed slot after earlier successes is still a blip."""
+    control = MemoryCrawlControl()
+    _scraped(control, "never", NOW - timedelta(hours=1), success=False, stored=0)
+    _scraped(control, "blip", NOW - timedelta(hours=2))
+    _scraped(control, "blip", NOW - timedelta(hours=1), success=False, stored=0)
+    record_parse(control, "blip", "raw/b0", "ok", now=NOW)
+    healths = {h.id: h for h in source_health([SourceInfo("never", "Never"), SourceInfo("blip", "Blip")], control,
+                                              now=NOW)}
+    assert healths["never"].status == "failing" and healths["never"].error_streak == 1
+    assert healths["never"].problems[0].startswith("every check failed, none has succeeded yet: HTTP 500")
+    assert healths["blip"].status == "ok"
+
+
 def test_a_success_ends_the_error_streak():
     control = _state()
     _scraped(control, "broken", NOW)

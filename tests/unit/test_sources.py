@@ -21,7 +21,8 @@ def test_sources_file_loads_json(tmp_path):
 
 def test_sources_file_loads_yaml(tmp_path):
     path = tmp_path / "sources.yaml"
-    path.write_text("- id: daily-x\n  name: Daily X\n  homepage: https://x.example/\n  bias: center\n")
+    path.write_text("- id: daily-x\n  name: Daily X\n  homepage: https://x.example/\n  bias: center\n"
+                    "  discover: true\n")
     assert load_sources(path)[0].bias == Bias.CENTER
 
 

@@ -7,11 +7,12 @@ runs schedule -> scrape -> parse -> aggregate -> publish through the local event
 - p50/p95 seconds per invocation of each stage;
 - AWS requests per article by service and operation (every call the functions make, counted by a botocore
   hook, plus the event source mappings' own SQS calls and S3's notifications);
-- the cost of 1M articles at list prices (PRICES below, dated): Lambda GB-seconds from the measured durations at
-  the template's memory sizes, requests, DynamoDB capacity units estimated from the items' measured sizes (with the
-  writes the global secondary indexes add), log
-  ingestion from the measured log bytes. moto answers more slowly than AWS, so durations (hence Lambda cost)
-  are an upper bound.
+- one cost account at list prices (PRICES below, dated): the cost of 1M articles (Lambda GB-seconds from the
+  measured durations at the template's memory sizes, requests, DynamoDB capacity units estimated from the items'
+  measured sizes with the writes the global secondary indexes add, log ingestion from the measured log bytes) and
+  the fixed cost a month (the template's alarms, dashboard and schedules; the crawl tick and the hourly
+  re-clustering and settling priced from their measured durations, requests and capacity per invocation). moto
+  answers more slowly than AWS, so durations (hence Lambda cost) are an upper bound.
 `--chaos SEED` also runs a faulty copy of the same web and checks that both publish byte-identical documents.
 """
 
@@ -49,7 +50,14 @@ PRICES = {
     "logs_ingest_gb": 0.50,
     "xray_trace": 5.00 / 1e6,
     "cloudfront_invalidation_path": 0.005,  # beyond the first 1,000 paths a month
+    # fixed monthly items
+    "cloudwatch_alarm_month": 0.10,  # standard-resolution metric alarm (the first 10 of an account are free)
+    "cloudwatch_dashboard_month": 3.00,  # per dashboard (the first 3 of an account are free)
+    "scheduler_invocation": 1.00 / 1e6,  # EventBridge Scheduler (the first 14M a month are free)
 }
+HOURS_PER_MONTH = 730  # AWS's own convention for monthly prices
+# Work the deployed stack does on a schedule, not per article: priced per month, not per million articles.
+SCHEDULED_STAGES = {"schedule": "schedule", "recluster": "aggregate", "settle": "publish"}  # stage -> function
 _S3_PUT_CLASS = {"PutObject", "CopyObject", "ListObjectsV2", "ListObjects", "CreateMultipartUpload"}
 _S3_FREE = {"DeleteObject", "DeleteObjects"}
 
@@ -244,13 +252,21 @@ def losses(web: SyntheticWeb, out: Path) -> dict[str, Any]:
 def cost_per_million(summary: Any, by_function: dict[str, dict[str, int]], capacity: dict[str, float],
                      memory_mb: dict[str, int], articles: int, log_bytes: int,
                      invalidation_paths: int) -> dict[str, Any]:
-    """USD for 1M articles at PRICES, from this run's measured counts scaled linearly."""
+    """USD for 1M articles at PRICES, from this run's measured counts scaled linearly. The scheduled jobs' work
+    (SCHEDULED_STAGES: the crawl tick, and the re-clustering and settling the local run does once at the end) is
+    left out: on AWS it runs on a schedule whatever the number of articles, and `fixed_monthly_cost` prices it."""
     scale = 1e6 / max(1, articles)
-    gb_seconds = sum(sum(d) * memory_mb.get(name, 512) / 1024 for name, d in summary.durations.items())
-    invocations = sum(len(d) for d in summary.durations.values())
+    durations = {k: d for k, d in summary.durations.items() if k not in SCHEDULED_STAGES}
+    gb_seconds = sum(sum(d) * memory_mb.get(name, 512) / 1024 for name, d in durations.items())
+    invocations = sum(len(d) for d in durations.values())
     flat: Counter[str] = Counter()
-    for calls in by_function.values():
-        flat.update(calls)
+    for name, calls in by_function.items():
+        if name not in SCHEDULED_STAGES:
+            flat.update(calls)
+    per_function = getattr(summary, "capacity_by_function", None) or {}
+    if per_function:  # the scheduled stages' share out of the run's totals
+        capacity = {kind: total - sum(per_function.get(stage, {}).get(kind, 0) for stage in SCHEDULED_STAGES)
+                    for kind, total in capacity.items()}
     sqs = sum(n for key, n in flat.items() if key.startswith("sqs."))
     s3_put = sum(n for key, n in flat.items() if key.startswith("s3.") and key[3:] in _S3_PUT_CLASS)
     s3_get = sum(n for key, n in flat.items() if key.startswith("s3.") and key[3:] not in _S3_PUT_CLASS | _S3_FREE)
@@ -272,6 +288,87 @@ def cost_per_million(summary: Any, by_function: dict[str, dict[str, int]], capac
     return {"usd_per_million_articles": round(sum(per_million.values()), 2), "by_part": per_million,
             "gb_seconds_per_article": round(gb_seconds / max(1, articles), 5),
             "invocations_per_article": round(invocations / max(1, articles), 4), "prices_date": PRICES_DATE}
+
+
+def _rate_per_month(expression: str) -> float | None:
+    """Invocations a month of a `rate(N unit)` schedule expression; None for one this does not read (cron)."""
+    import re
+
+    match = re.fullmatch(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)", expression.strip())
+    if not match:
+        return None
+    minutes = int(match.group(1)) * {"minute": 1, "hour": 60, "day": 1440}[match.group(2).rstrip("s")]
+    return HOURS_PER_MONTH * 60 / minutes
+
+
+def template_counts(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the template deploys that costs by the month: CloudWatch alarms and dashboards, and each schedule
+    (function, expression, invocations a month; a `!Ref` expression resolves to its parameter's default)."""
+    if template is None:
+        from newsdive.local.stack import load_template
+        from newsdive.paths import template_path
+
+        template = load_template(template_path())
+    parameters = template.get("Parameters") or {}
+    resources = template.get("Resources") or {}
+    schedules = []
+    for logical_id, resource in sorted(resources.items()):
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        for event_id, event in sorted(((resource.get("Properties") or {}).get("Events") or {}).items()):
+            if event.get("Type") not in ("Schedule", "ScheduleV2"):
+                continue
+            expression = (event.get("Properties") or {}).get("ScheduleExpression") or (
+                event.get("Properties") or {}).get("Schedule")
+            if isinstance(expression, dict) and "Ref" in expression:
+                expression = (parameters.get(expression["Ref"]) or {}).get("Default")
+            schedules.append({"function": logical_id.removesuffix("Function").lower(), "event": event_id,
+                              "expression": str(expression), "per_month": _rate_per_month(str(expression))})
+    kinds = Counter(r.get("Type") for r in resources.values())
+    return {"alarms": kinds["AWS::CloudWatch::Alarm"], "dashboards": kinds["AWS::CloudWatch::Dashboard"],
+            "schedules": schedules}
+
+
+def fixed_monthly_cost(summary: Any, by_function: dict[str, dict[str, int]], memory_mb: dict[str, int],
+                       counts: dict[str, Any]) -> dict[str, Any]:
+    """USD a month the stack costs whatever the number of articles: its alarms and dashboard (counted in the
+    template), the Scheduler invocations, and the scheduled work itself (the crawl tick, the hourly re-clustering
+    and settling) priced from this run's measured durations, requests and capacity units per invocation."""
+    stage_of = {("schedule", "Tick"): "schedule", ("aggregate", "Recluster"): "recluster",
+                ("publish", "Settle"): "settle"}
+    per_function = getattr(summary, "capacity_by_function", None) or {}
+    parts: dict[str, float] = {
+        "cloudwatch_alarms": counts["alarms"] * PRICES["cloudwatch_alarm_month"],
+        "cloudwatch_dashboards": counts["dashboards"] * PRICES["cloudwatch_dashboard_month"],
+    }
+    jobs = []
+    for schedule in counts["schedules"]:
+        per_month = schedule["per_month"] or 0.0
+        stage = stage_of.get((schedule["function"], schedule["event"]), schedule["function"])
+        durations = summary.durations.get(stage) or []
+        n = max(1, len(durations))
+        seconds = statistics.median(durations) if durations else 0.0
+        calls = by_function.get(stage, {})
+        s3_put = sum(v for k, v in calls.items() if k.startswith("s3.") and k[3:] in _S3_PUT_CLASS) / n
+        s3_get = sum(v for k, v in calls.items()
+                     if k.startswith("s3.") and k[3:] not in _S3_PUT_CLASS | _S3_FREE) / n
+        sqs = sum(v for k, v in calls.items() if k.startswith("sqs.")) / n
+        capacity = per_function.get(stage, {})
+        wru = (capacity.get("wru", 0) + capacity.get("wru_index", 0)) / n
+        rru = capacity.get("rru", 0) / n
+        usd = per_month * (
+            seconds * memory_mb.get(schedule["function"], 512) / 1024 * PRICES["lambda_gb_second_arm64"]
+            + PRICES["lambda_request"] + PRICES["scheduler_invocation"] + wru * PRICES["dynamodb_wru"]
+            + rru * PRICES["dynamodb_rru"] + s3_put * PRICES["s3_put_class"] + s3_get * PRICES["s3_get_class"]
+            + sqs * PRICES["sqs_request_standard"])
+        label = "tick" if stage == "schedule" else stage
+        parts[f"scheduled_{label}"] = usd
+        jobs.append({"stage": label, "expression": schedule["expression"], "per_month": per_month,
+                     "measured_invocations": len(durations), "seconds_p50": round(seconds, 3),
+                     "wru": round(wru, 1), "rru": round(rru, 1), "usd_per_month": round(usd, 2)})
+    return {"usd_per_month": round(sum(parts.values()), 2), "by_part": {k: round(v, 2) for k, v in parts.items()},
+            "alarms": counts["alarms"], "dashboards": counts["dashboards"], "scheduled": jobs,
+            "prices_date": PRICES_DATE}
 
 
 def _memory_sizes() -> dict[str, int]:
@@ -362,6 +459,7 @@ def _report(args: argparse.Namespace, web: SyntheticWeb, summary: Any, out: Path
         # The JSON Schemas change with a deploy, not with the articles: their paths are not scaled to 1M articles.
         "cost": cost_per_million(summary, by_function, summary.capacity, memory, web.articles, log_bytes,
                                  invalidation_paths - schema_paths),
+        "fixed_monthly": fixed_monthly_cost(summary, by_function, memory, template_counts()),
     }
 
 
@@ -410,15 +508,28 @@ def print_report(result: dict[str, Any]) -> None:
     paths, per_deploy = result.get("invalidation_paths", 0), result.get("invalidation_paths_per_deploy", 0)
     print(f"CDN invalidation paths: {paths} ({paths - per_deploy} for removed documents; {per_deploy} for the JSON "
           f"Schemas, once per deploy, not priced per article)")
-    cost = result["cost"]
-    print(f"cost of 1M articles: {cost['usd_per_million_articles']} USD (list prices {cost['prices_date']}, us-east-1)")
-    for key, value in cost["by_part"].items():
-        print(f"  {key:<26} {value:>8.2f}")
+    for line in cost_lines(result):
+        print(line)
     if "chaos" in result:
         chaos = result["chaos"]
         print(f"chaos seed {chaos['seed']}: injected {chaos['injected']}; documents differing from the clean run: "
               f"{len(chaos['documents_differing'])}; missing {chaos['losses']['missing']}; dead letters "
               f"{sum(chaos['dead_letters'].values())}")
+
+
+def cost_lines(result: dict[str, Any]) -> list[str]:
+    """The one cost account: per million articles, and the fixed monthly cost, from this run's figures."""
+    cost, fixed = result["cost"], result["fixed_monthly"]
+    lines = [f"cost account (list prices {cost['prices_date']}, us-east-1; free tiers not deducted):",
+             f"  per 1M articles: {cost['usd_per_million_articles']:.2f} USD"]
+    lines += [f"    {key:<26} {value:>8.2f}" for key, value in cost["by_part"].items()]
+    lines.append(f"  fixed per month: {fixed['usd_per_month']:.2f} USD ({fixed['alarms']} alarms, "
+                 f"{fixed['dashboards']} dashboard(s), {len(fixed['scheduled'])} schedules)")
+    lines += [f"    {key:<26} {value:>8.2f}" for key, value in fixed["by_part"].items()]
+    lines += [f"    {job['stage']}: {job['expression']}, {job['per_month']:.0f} a month x ({job['seconds_p50']} s, "
+              f"{job['wru']} WRU, {job['rru']} RRU measured over {job['measured_invocations']} invocation(s))"
+              for job in fixed["scheduled"]]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -278,6 +278,7 @@ class Requests:
     attempts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # DynamoDB "wru"/"rru" estimated from item sizes, and "wru_index": what global secondary indexes add
     capacity: Counter[str] = field(default_factory=Counter)
+    capacity_by_function: Counter[tuple[str, str]] = field(default_factory=Counter)  # (function, kind)
     index_writes: IndexWrites = field(default_factory=IndexWrites)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -467,6 +468,8 @@ class Instrumentation:
             if units:
                 with self.requests.lock:
                     self.requests.capacity[kind] += units
+                    if invocation is not None:
+                        self.requests.capacity_by_function[(invocation.function, kind)] += units
             if kind == "wru" and http_response is not None and http_response.status_code < 300:
                 with self.requests.lock:
                     try:
@@ -475,6 +478,8 @@ class Instrumentation:
                         index_units = 0.0
                     if index_units:
                         self.requests.capacity["wru_index"] += index_units
+                        if invocation is not None:
+                            self.requests.capacity_by_function[(invocation.function, "wru_index")] += index_units
         if invocation is None or self.chaos is None or model.name not in WRITE_OPERATIONS:
             return
         if http_response is None or http_response.status_code >= 300:

@@ -51,6 +51,28 @@ def load_event(name: str | Path) -> dict[str, Any]:
     return event
 
 
+def retarget_s3_event(event: dict[str, Any], raw_bucket: str) -> tuple[dict[str, Any], list[str]]:
+    """The event with the S3 notifications inside its SQS bodies pointed at `raw_bucket`, and the raw keys they
+    name. The sample events are shaped for a deployed stack whose bucket has another name; without this the parse
+    function would ignore them ("ignored notification") on a local stack."""
+    event = json.loads(json.dumps(event))
+    keys: list[str] = []
+    for record in event.get("Records") or []:
+        try:
+            body = json.loads(record.get("body") or "")
+        except (TypeError, json.JSONDecodeError):
+            continue
+        if not isinstance(body, dict) or not isinstance(body.get("Records"), list):
+            continue
+        for notification in body["Records"]:
+            s3 = notification.get("s3") if isinstance(notification, dict) else None
+            if isinstance(s3, dict) and isinstance(s3.get("bucket"), dict):
+                s3["bucket"]["name"], s3["bucket"]["arn"] = raw_bucket, f"arn:aws:s3:::{raw_bucket}"
+                keys.append(str((s3.get("object") or {}).get("key", "")))
+        record["body"] = json.dumps(body)
+    return event, keys
+
+
 def scheduled_event(when: datetime, *, region: str, rule_arn: str = "") -> dict[str, Any]:
     return {
         "version": "0",

@@ -71,6 +71,7 @@ class RunSummary:
     log_file: str | None
     requests: dict[str, dict[str, int]] = field(default_factory=dict)  # function -> "service.Operation" -> calls
     capacity: dict[str, float] = field(default_factory=dict)  # DynamoDB capacity units, estimated (wru, rru)
+    capacity_by_function: dict[str, dict[str, float]] = field(default_factory=dict)  # the same, per function/stage
     durations: dict[str, list[float]] = field(default_factory=dict)  # function -> seconds per invocation
     # request id -> seconds of every invocation: joined with the functions' log lines (function_request_id), it
     # tells which records' work the time was (the real-web bench's seconds per language)
@@ -251,9 +252,16 @@ def run(options: RunOptions) -> RunSummary:
         if instrumentation is not None:
             summary.requests = _requests(instrumentation, pump)
             summary.capacity = dict(instrumentation.requests.capacity)
+            by_function: dict[str, dict[str, float]] = {}
+            for (function, kind), units in instrumentation.requests.capacity_by_function.items():
+                by_function.setdefault(function, {})[kind] = units
+            summary.capacity_by_function = by_function
         summary.durations = {k: list(v.durations) for k, v in report.stages.items()}
         summary.request_seconds = {r: s for v in report.stages.values() for r, s in v.request_seconds.items()}
         if options.keep:
+            from newsdive.local.stack import save_stack
+
+            save_stack(stack, KEPT_STACK_FILE)
             _wait_for_interrupt(stack, summary, options.quiet)
     return summary
 
@@ -281,7 +289,7 @@ def _settle(pump: EventPump) -> tuple[Any, dict | None]:
                  "resources": [], "detail": {"depth": 1_000_000}}
         for attempt in range(1, 6):  # EventBridge Scheduler retries a failed invocation
             try:
-                reclustered = pump.invoke("aggregate", event)
+                reclustered = pump.invoke("aggregate", event, stage="recluster")
                 break
             except Exception as exc:  # noqa: BLE001 - reported, then retried like the schedule would
                 pump.progress(f"aggregate: re-clustering failed (attempt {attempt}): {type(exc).__name__}: {exc}")
@@ -303,18 +311,21 @@ def function_logs_to(stream: Any) -> Iterator[None]:
         return [h for service in FUNCTION_SERVICES for h in logging.getLogger(service).handlers
                 if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)]
 
-    for handler in handlers():
-        if getattr(handler.stream, "closed", False):  # an earlier run's stream is gone (a test's captured output):
-            handler.stream = stream  # nothing to flush
+    def point(handler: logging.StreamHandler, target: Any) -> None:
+        if getattr(handler.stream, "closed", False):  # e.g. a finished test's captured output: nothing to flush
+            handler.stream = target
         else:
-            handler.setStream(stream)
+            handler.setStream(target)
+
+    for handler in handlers():
+        point(handler, stream)
     try:
         with contextlib.redirect_stdout(stream):
             yield
     finally:
         for handler in handlers():  # also those created meanwhile: the stream may be closed after this
             if handler.stream is stream:
-                handler.setStream(sys.stdout)
+                point(handler, sys.stdout)
 
 
 def _known_parameters(values: dict[str, str]) -> dict[str, str]:
@@ -347,12 +358,16 @@ def _requests(instrumentation: Any, pump: Any) -> dict[str, Any]:
     return calls
 
 
+KEPT_STACK_FILE = Path(".newsdive/kept-stack.json")  # written by `--keep`, read by `newsdive invoke --endpoint-url`
+
+
 def _wait_for_interrupt(stack: Any, summary: Any, quiet: bool) -> None:
     """`--keep`: leave the moto server (and the stack in it) up until Ctrl-C, for `newsdive dlq ...`."""
     print("\n".join(summary.lines()), file=sys.stderr)
     print(f"\nstack kept on {stack.endpoint_url} (stack {stack.stack_name}); Ctrl-C stops it. For example:\n"
           f"  newsdive dlq list --endpoint-url {stack.endpoint_url}\n"
-          f"  newsdive dlq show parse --endpoint-url {stack.endpoint_url} --log {summary.log_file or ''}",
+          f"  newsdive dlq show parse --endpoint-url {stack.endpoint_url} --log {summary.log_file or ''}\n"
+          f"  newsdive invoke aggregate --event events/aggregate_recluster.json --endpoint-url {stack.endpoint_url}",
           file=sys.stderr, flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         while True:

@@ -139,6 +139,26 @@ class LocalStack:
     account_id: str = ""
 
 
+def save_stack(stack: LocalStack, path: Path) -> None:
+    """Write what another process needs to call this stack's functions (`newsdive invoke --endpoint-url`):
+    endpoint, ids and each function's resolved environment. Triggers are left out: only the kept run polls."""
+    data = {k: v for k, v in stack.__dict__.items() if k != "functions"}
+    data["functions"] = {
+        name: {k: (str(v) if isinstance(v, Path) else v) for k, v in f.__dict__.items() if k != "triggers"}
+        for name, f in stack.functions.items()
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def load_stack(path: Path) -> LocalStack:
+    """A stack saved by `save_stack` (its functions have no triggers)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    functions = {name: LocalFunction(**{**f, "code_dir": Path(f["code_dir"]), "triggers": ()})
+                 for name, f in data.pop("functions").items()}
+    return LocalStack(functions=functions, **data)
+
+
 # ----------------------------------------------------------------------------------------------------
 # Template loading and translation
 
