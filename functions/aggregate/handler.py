@@ -13,15 +13,15 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive import settings as cfg
-from newsdive import wiring
-from newsdive.aggregate import assign
-from newsdive.dlq import log_batch_failures
-from newsdive.events import ArticleRecord
-from newsdive.fifo import FifoBatch, receive_count
-from newsdive.messages import ArticleStored
-from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
-from newsdive.parse import load_article
+from newsdive.aggregate.stage import assign
+from newsdive.model.messages import ArticleStored
+from newsdive.parse.stage import load_article
+from newsdive.runtime import settings as cfg
+from newsdive.runtime import wiring
+from newsdive.runtime.batch import log_batch_failures
+from newsdive.runtime.fifo import FifoBatch, receive_count
+from newsdive.runtime.observability import get_logger, get_metrics, get_tracer, log_failures
+from newsdive.runtime.records import ArticleRecord
 
 logger, metrics, tracer = get_logger("aggregate"), get_metrics("aggregate"), get_tracer("aggregate")
 SETTINGS = cfg.settings(cfg.AggregateSettings)
@@ -49,7 +49,7 @@ def record_handler(record: ArticleRecord, batch: FifoBatch | None = None) -> dic
     logger.append_keys(article_id=record.body.article_id, source_id=record.body.source_id)
     # Assignment depends on the order articles come in (the FIFO queue's order): after a transient failure the
     # rest of the batch is retried behind the failed article instead of overtaking it, unless that would cost a
-    # record its last delivery. A permanent failure (bad data, a bug) holds nothing up (newsdive.fifo).
+    # record its last delivery. A permanent failure (bad data, a bug) holds nothing up (newsdive.runtime.fifo).
     batch = batch if batch is not None else FifoBatch(SETTINGS.max_receive_count)
     batch.admit(record.body.article_id, receive_count(record))
     try:
@@ -63,14 +63,14 @@ def record_handler(record: ArticleRecord, batch: FifoBatch | None = None) -> dic
 def _count_loss(record: ArticleRecord, exc: Exception) -> None:
     """Source health: an article this stage loses (a failure no retry fixes, or a failure on its last delivery)
     counts against its source. Best effort: health never fails the record."""
-    from newsdive.errors import is_permanent
+    from newsdive.model.errors import is_permanent
 
     limit = SETTINGS.max_receive_count
     if not SETTINGS.crawl_table or not (is_permanent(exc) or (limit is not None and receive_count(record) >= limit)):
         return
     from datetime import UTC, datetime
 
-    from newsdive.health import record_stage_failure
+    from newsdive.health.sources import record_stage_failure
 
     try:
         record_stage_failure(wiring.crawl_state(SETTINGS.crawl_table), record.body.source_id, "aggregate",
@@ -83,9 +83,10 @@ def _count_loss(record: ArticleRecord, exc: Exception) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    from newsdive.recluster import is_recluster_event
+    from newsdive.aggregate.recluster import is_recluster_event
 
-    if is_recluster_event(event):  # the schedule: stories as a function of their articles (newsdive.recluster)
+    # the schedule: stories as a function of their articles (newsdive.aggregate.recluster)
+    if is_recluster_event(event):
         return recluster_window(event)
     idempotency.register_lambda_context(context)
     batch = FifoBatch(SETTINGS.max_receive_count)  # this invocation's ordering state
@@ -102,7 +103,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 
 
 def recluster_window(event: dict) -> dict:
-    from newsdive.recluster import recluster, recluster_depth
+    from newsdive.aggregate.recluster import recluster, recluster_depth
 
     report = recluster(wiring.aggregator(), depth=recluster_depth(event))
     metrics.add_metric(name="StoriesReclustered", unit=MetricUnit.Count, value=len(report.rewritten))

@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive import settings as cfg
-from newsdive import wiring
-from newsdive.dlq import log_batch_failures
-from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
-from newsdive.publish import PublishReport, invalidate, publish, publish_index, publish_schemas
-from newsdive.settle import is_live, is_settle_event, retire_moved, settle, settle_depth
-from newsdive.story import story_from_doc
+from newsdive.model.story import story_from_doc
+from newsdive.publish.settle import is_live, is_settle_event, retire_moved, settle, settle_depth
+from newsdive.publish.stage import PublishReport, invalidate, publish, publish_index, publish_schemas
+from newsdive.runtime import settings as cfg
+from newsdive.runtime import wiring
+from newsdive.runtime.batch import log_batch_failures
+from newsdive.runtime.observability import get_logger, get_metrics, get_tracer, log_failures
 
 logger, metrics, tracer = get_logger("publish"), get_metrics("publish"), get_tracer("publish")
 SETTINGS = cfg.settings(cfg.PublishSettings)
@@ -34,13 +34,13 @@ def record_handler(record: DynamoDBRecord) -> None:
 def _count_loss(record: DynamoDBRecord, exc: Exception) -> None:
     """Source health: a story that fails to render for good loses its articles; each counts against its source.
     Best effort: health never fails the record."""
-    from newsdive.errors import is_permanent
+    from newsdive.model.errors import is_permanent
 
     if not SETTINGS.crawl_table or not is_permanent(exc):
         return
     from datetime import UTC, datetime
 
-    from newsdive.health import record_stage_failure
+    from newsdive.health.sources import record_stage_failure
 
     try:
         image = record.dynamodb.new_image if record.dynamodb else None
@@ -80,7 +80,7 @@ def _publish_record(record: DynamoDBRecord) -> None:
     old = record.dynamodb.old_image if record.dynamodb else None
     if old and old.get("category") and old["category"] != story.category:
         _touched.add(old["category"])
-    if report.current:  # an earlier invocation rendered this very state (newsdive.publish.publish)
+    if report.current:  # an earlier invocation rendered this very state (newsdive.publish.stage.publish)
         logger.info("story already published", story_id=story.story_id, version=story.version)
         return
     metrics.add_metric(name="DocumentsWritten", unit=MetricUnit.Count, value=len(report.written))
@@ -101,7 +101,7 @@ _rendered: dict[str, int] = {}  # story id -> version this invocation rendered
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    if is_settle_event(event):  # the schedule: re-render from the current state (see newsdive.settle)
+    if is_settle_event(event):  # the schedule: re-render from the current state (see newsdive.publish.settle)
         settled = settle(wiring.publisher(), depth=settle_depth(event))
         metrics.add_metric(name="DocumentsSettled", unit=MetricUnit.Count, value=len(settled.written))
         logger.info("published state settled", stories=settled.stories, written=settled.written,
@@ -131,7 +131,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
 def _invalidate() -> None:
     """One CDN invalidation for the invocation; a failure is logged, not raised: the documents are written and
     cached copies expire after Cache-Control's max-age anyway."""
-    from newsdive.errors import StorageError
+    from newsdive.model.errors import StorageError
 
     total = PublishReport()
     for report in _written:

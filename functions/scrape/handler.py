@@ -13,13 +13,13 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive import settings as cfg
-from newsdive import wiring
-from newsdive.dlq import log_batch_failures
-from newsdive.events import ScrapeRecord
-from newsdive.messages import ScrapeRequest
-from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
-from newsdive.scrape import ScrapeFailedError, ScrapeReport, scrape
+from newsdive.model.messages import ScrapeRequest
+from newsdive.runtime import settings as cfg
+from newsdive.runtime import wiring
+from newsdive.runtime.batch import log_batch_failures
+from newsdive.runtime.observability import get_logger, get_metrics, get_tracer, log_failures
+from newsdive.runtime.records import ScrapeRecord
+from newsdive.scrape.stage import ScrapeFailedError, ScrapeReport, scrape
 
 logger, metrics, tracer = get_logger("scrape"), get_metrics("scrape"), get_tracer("scrape")
 SETTINGS = cfg.settings(cfg.ScrapeSettings)

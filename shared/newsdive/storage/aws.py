@@ -14,7 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from newsdive.errors import NotFoundError, StorageError, StorageRejectedError, VersionConflictError
+from newsdive.model.errors import NotFoundError, StorageError, StorageRejectedError, VersionConflictError
+from newsdive.model.story import StoryRecord, story_doc, story_from_doc
 from newsdive.storage.clients import client as cached_client
 from newsdive.storage.ports import (
     POSTINGS_CAP,
@@ -27,7 +28,6 @@ from newsdive.storage.ports import (
     StoryBrief,
     StoryRepository,
 )
-from newsdive.story import StoryRecord, story_doc, story_from_doc
 
 
 @contextmanager
@@ -233,7 +233,7 @@ class DynamoStoryRepository(StoryRepository):
         items read instead of 20 from each of 8 categories (a query's read units count every item it returns).
         A partition read on again gets a page twice as large, so a lopsided window costs a few more requests,
         not one per story."""
-        from newsdive.classify import CATEGORIES
+        from newsdive.aggregate.classify import CATEGORIES
 
         if blindspot:
             partitions = [("by_blindspot", "blindspot", side) for side in ("left", "right")]

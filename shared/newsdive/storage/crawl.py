@@ -98,7 +98,7 @@ class DayHealth:
 @dataclass(frozen=True)
 class RegistryEntry:
     """A configured source as the crawl table lists it: for health, and for scrapers to know whose article a link
-    points to (`homepage`: the longest homepage prefix of a URL owns it, newsdive.urls.owner_of; `hosts`: its
+    points to (`homepage`: the longest homepage prefix of a URL owns it, newsdive.scrape.urls.owner_of; `hosts`: its
     homepage's host, what entries written before homepages were kept say)."""
 
     id: str

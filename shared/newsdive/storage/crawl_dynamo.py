@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from newsdive.errors import StorageError, VersionConflictError
+from newsdive.model.errors import StorageError, VersionConflictError
 from newsdive.storage.aws import DynamoCrawlState, _s, _translated
 from newsdive.storage.crawl import (
     FAILURE_PREFIX,
@@ -152,7 +152,7 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
 
     # --- incremental --------------------------------------------------------------------------------------
     def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
-        from newsdive.article import url_id
+        from newsdive.model.article import url_id
 
         by_key = {f"FEED#{url_id(u)}": u for u in dict.fromkeys(urls)}
         items = _batch_get(self._ddb, self.table, [{"pk": _s(k)} for k in by_key],
@@ -167,7 +167,7 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
         return out
 
     def put_feed_state(self, state: FeedState, *, ttl_seconds: int, now: float) -> None:
-        from newsdive.article import url_id
+        from newsdive.model.article import url_id
 
         item: dict[str, Any] = {"pk": _s(f"FEED#{url_id(state.url)}"), "url": _s(state.url),
                                 "unchanged": _n(state.unchanged), "expires_at": _n(int(now + ttl_seconds))}

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from newsdive.errors import NotFoundError, VersionConflictError
+from newsdive.model.errors import NotFoundError, VersionConflictError
+from newsdive.model.story import StoryRecord
 from newsdive.storage.ports import (
     POSTINGS_CAP,
     CandidateIndex,
@@ -19,7 +20,6 @@ from newsdive.storage.ports import (
     StoryRepository,
     brief_of,
 )
-from newsdive.story import StoryRecord
 
 
 class MemoryObjectStore(ObjectStore):

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from newsdive.story import StoryRecord
+from newsdive.model.story import StoryRecord
 
 POSTINGS_CAP = 50  # story ids per index key: beyond that a term is too common to tell stories apart
 
@@ -150,7 +150,7 @@ class CandidateIndex(ABC):
 
     @abstractmethod
     def reassign(self, article_id: str, story_id: str) -> None:
-        """Overwrite article -> story: re-clustering moved the article (newsdive.recluster)."""
+        """Overwrite article -> story: re-clustering moved the article (newsdive.aggregate.recluster)."""
 
 
 class Cdn(ABC):
