@@ -15,4 +15,8 @@ def load_sources(path: str | Path) -> list[Source]:
         data = path.read_bytes()
     except OSError as exc:
         raise SourcesFileError(f"{path}: cannot read sources file: {exc.strerror}") from exc
+    if path.name.endswith((".yaml", ".yml")):
+        import yaml  # the local extra has pyyaml; the layer does not
+
+        return parse_sources(data, name=str(path), load=yaml.safe_load)
     return parse_sources(data, name=str(path))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated
 
@@ -112,17 +113,16 @@ class SourcesFileError(ValueError):
     """A sources file that cannot be read or does not match the documented schema."""
 
 
-def parse_sources(data: bytes | str, *, name: str = "<sources>") -> list[Source]:
-    """Validate the content of a sources file (a JSON or YAML list of Source objects); ids must be unique, and
-    every source must have something to fetch (feeds, sitemaps or `discover: true`)."""
+def parse_sources(data: bytes | str, *, name: str = "<sources>",
+                  load: Callable[[str], object] = json.loads) -> list[Source]:
+    """Validate the content of a sources file (a JSON list of Source objects); ids must be unique, and every
+    source must have something to fetch (feeds, sitemaps or `discover: true`).
+
+    The functions read JSON; the command line reads YAML too, passing its reader as `load`
+    (`newsdive_tools.sources_file`), so that the layer needs no YAML library."""
     text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     try:
-        if name.endswith((".yaml", ".yml")):
-            import yaml  # only the CLI reads YAML; the functions get JSON
-
-            raw = yaml.safe_load(text)
-        else:
-            raw = json.loads(text)
+        raw = load(text)
         sources = _SOURCES.validate_python(raw)
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name for a clear message
         raise SourcesFileError(f"{name}: not a valid sources file: {exc}") from exc
