@@ -118,7 +118,7 @@ def test_every_published_key_is_one_the_roles_may_write(demo):
     """IAM grants S3 per prefix (moto does not enforce IAM): what the run published must lie within them."""
     from fnmatch import fnmatchcase
 
-    from newsdive_tools.local.stack import translate_template
+    from newsdive_tools.local.template import translate_template
 
     _, _, log = demo
     out = log.parent / "out"

@@ -71,7 +71,7 @@ def test_a_failed_record_is_logged_with_the_id_its_dead_letter_keeps(run_log):
 
 
 def test_the_template_has_pipeline_alarms_and_a_dashboard():
-    from newsdive_tools.local.stack import load_template
+    from newsdive_tools.local.template import load_template
 
     resources = load_template(ROOT / "infra" / "template.yaml")["Resources"]
     alarms = {k for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}

@@ -154,7 +154,7 @@ def test_sources_health_command_reads_the_crawl_table(run):
 
 
 def test_the_schedule_emits_what_the_source_alarms_watch(run):
-    from newsdive_tools.local.stack import translate_template
+    from newsdive_tools.local.template import translate_template
     from newsdive_tools.paths import template_path
 
     resources = translate_template(template_path())["Resources"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from newsdive_tools.local.stack import translate_template
+from newsdive_tools.local.template import translate_template
 from newsdive_tools.paths import template_path
 
 

@@ -13,14 +13,8 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 
-from newsdive_tools.local.stack import (
-    LocalStack,
-    QueueTrigger,
-    ScheduleTrigger,
-    StackDeployError,
-    StreamTrigger,
-    deploy_stack,
-)
+from newsdive_tools.local.deploy import deploy_stack
+from newsdive_tools.local.stack import LocalStack, QueueTrigger, ScheduleTrigger, StackDeployError, StreamTrigger
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"

@@ -14,8 +14,9 @@ from newsdive.aggregate.cluster.features import cosine, top_terms
 from newsdive.model.documents import DeepDive, json_schemas
 from newsdive.model.errors import NotFoundError
 from newsdive.model.story import StoryRecord
-from newsdive.publish.render import deep_dive, deep_dive_path, index_pages, newest_first, rss_feed, sitemap, to_json
+from newsdive.publish.render import deep_dive, deep_dive_path, index_pages, newest_first, to_json
 from newsdive.publish.summarize import ExtractiveSummarizer, Summarizer
+from newsdive.publish.syndication import rss_feed, sitemap
 from newsdive.storage.ports import CandidateIndex, Cdn, ObjectStore, StoryRepository
 
 JSON_TYPE = "application/json; charset=utf-8"

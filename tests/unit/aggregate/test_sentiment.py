@@ -20,7 +20,8 @@ from newsdive.model.article import Article, SourceRef, url_id
 from newsdive.model.documents import json_schemas
 from newsdive.model.sources import Bias, Side
 from newsdive.model.story import StoryRecord, recompute, story_from_doc, story_language, story_sentiment
-from newsdive.publish.render import card, deep_dive, feed_language, labels, rss_feed, to_json
+from newsdive.publish.render import card, deep_dive, labels, to_json
+from newsdive.publish.syndication import feed_language, rss_feed
 from newsdive.storage.memory import MemoryCandidateIndex, MemoryStoryRepository
 
 from ..factories import T0

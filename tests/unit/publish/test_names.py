@@ -12,7 +12,8 @@ import pytest
 
 from newsdive.model.sources import Bias
 from newsdive.model.story import Member, StoryRecord
-from newsdive.publish.render import key_players, name_language, slugify
+from newsdive.publish.key_players import key_players, name_language
+from newsdive.publish.render import slugify
 
 
 def _member(i: int, title: str, lead: str, language: str | None) -> Member:

@@ -203,7 +203,7 @@ def test_key_players_skip_titles_sentence_openers_and_join_surnames():
 
     from newsdive.model.sources import Bias
     from newsdive.model.story import Member, StoryRecord
-    from newsdive.publish.render import key_players
+    from newsdive.publish.key_players import key_players
 
     def member(i, title, lead):
         return Member(article_id=f"a{i}", outlet_id=f"o{i}", outlet=f"Outlet {i}", bias=Bias.CENTER, title=title,
@@ -351,7 +351,7 @@ def test_rss_feed_is_valid_rss_2_with_escaped_plain_text(world):
     import feedparser
     from lxml import etree
 
-    from newsdive.publish.render import rss_feed
+    from newsdive.publish.syndication import rss_feed
 
     stories, _, story_id = world
     records = [_hostile(stories, story_id), *[s for s in stories.newest(limit=10) if s.story_id != story_id]]
@@ -377,7 +377,8 @@ def test_rss_feed_is_valid_rss_2_with_escaped_plain_text(world):
 def test_rss_links_use_the_frontends_page_when_configured(world):
     import feedparser
 
-    from newsdive.publish.render import rss_feed, slugify
+    from newsdive.publish.render import slugify
+    from newsdive.publish.syndication import rss_feed
 
     stories, _, story_id = world
     story = stories.get(story_id)
@@ -390,7 +391,7 @@ def test_rss_links_use_the_frontends_page_when_configured(world):
 def test_sitemap_lists_each_story_with_its_last_update_and_the_index_pages(world):
     from lxml import etree
 
-    from newsdive.publish.render import sitemap
+    from newsdive.publish.syndication import sitemap
 
     stories, _, story_id = world
     records = stories.newest(limit=10)
@@ -450,7 +451,8 @@ def test_the_settle_posts_each_story_under_its_current_terms_on_every_day_it_spa
 def test_rss_description_counts_one_source_in_the_singular(world):
     import feedparser
 
-    from newsdive.publish.render import card, rss_feed
+    from newsdive.publish.render import card
+    from newsdive.publish.syndication import rss_feed
 
     stories, _, _ = world
     records = stories.newest(limit=10)

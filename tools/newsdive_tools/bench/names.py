@@ -63,7 +63,8 @@ def read_pages(dataset: Path, lead_words: int) -> list[Page]:
     from newsdive.model.errors import ExtractionError
     from newsdive.model.story import StoryRecord
     from newsdive.parse.extract import extract_article
-    from newsdive.publish.render import key_players, slugify
+    from newsdive.publish.key_players import key_players
+    from newsdive.publish.render import slugify
     from newsdive_tools.bench.metadata import load_cases
 
     manifest = json.loads((dataset / "manifest.json").read_text(encoding="utf-8"))

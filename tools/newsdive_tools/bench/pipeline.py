@@ -305,7 +305,7 @@ def template_counts(template: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the template deploys that costs by the month: CloudWatch alarms and dashboards, and each schedule
     (function, expression, invocations a month; a `!Ref` expression resolves to its parameter's default)."""
     if template is None:
-        from newsdive_tools.local.stack import load_template
+        from newsdive_tools.local.template import load_template
         from newsdive_tools.paths import template_path
 
         template = load_template(template_path())
@@ -373,7 +373,7 @@ def fixed_monthly_cost(summary: Any, by_function: dict[str, dict[str, int]], mem
 
 def _memory_sizes() -> dict[str, int]:
     """MemorySize per function from the template (Globals default, then each function's own)."""
-    from newsdive_tools.local.stack import load_template
+    from newsdive_tools.local.template import load_template
     from newsdive_tools.paths import template_path
 
     template = load_template(template_path())

@@ -277,7 +277,7 @@ def _raw_id(key: Any) -> str | None:
 
 def max_receives() -> dict[str, int]:
     """Function name -> maxReceiveCount of the queue that feeds it, from the template."""
-    from newsdive_tools.local.stack import load_template
+    from newsdive_tools.local.template import load_template
     from newsdive_tools.paths import template_path
 
     resources = load_template(template_path())["Resources"]

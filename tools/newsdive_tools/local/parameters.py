@@ -17,7 +17,7 @@ _ENV_REF = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 def declared_parameters() -> dict[str, dict[str, Any]]:
-    from newsdive_tools.local.stack import load_template
+    from newsdive_tools.local.template import load_template
 
     return dict(load_template(template_path()).get("Parameters") or {})
 
@@ -60,7 +60,7 @@ def _from_file(path: Path) -> dict[str, str]:
 
 def environment_parameters() -> dict[str, str]:
     """Environment variable -> the stack parameter that sets it (from the functions' `!Ref` environment)."""
-    from newsdive_tools.local.stack import load_template
+    from newsdive_tools.local.template import load_template
 
     template = load_template(template_path())
     declared = set(template.get("Parameters") or {})

@@ -160,7 +160,7 @@ def local_stack(*, env_overrides: dict[str, str] | None = None,
     import boto3
 
     from newsdive.runtime import wiring
-    from newsdive_tools.local.stack import deploy_stack
+    from newsdive_tools.local.deploy import deploy_stack
 
     with moto_server() as endpoint, patched_environ({**DUMMY_ENV, "AWS_ENDPOINT_URL": endpoint}):
         session = boto3.session.Session()
@@ -269,7 +269,7 @@ def run(options: RunOptions) -> RunSummary:
 def _table_indexes(stack: Any, session: Any) -> dict[str, Any]:
     """Each table's global secondary indexes, for the index writes the request accounting adds (outside any
     invocation, so this is not counted itself)."""
-    from newsdive_tools.local.chaos import TableIndexes
+    from newsdive_tools.local.metering import TableIndexes
 
     client = session.client("dynamodb", endpoint_url=stack.endpoint_url, region_name=stack.region)
     return {name: TableIndexes.from_description(client.describe_table(TableName=name)["Table"])
@@ -331,7 +331,7 @@ def function_logs_to(stream: Any) -> Iterator[None]:
 
 def _known_parameters(values: dict[str, str]) -> dict[str, str]:
     """The given template parameters that the template declares (others would fail the deployment)."""
-    from newsdive_tools.local.stack import load_template
+    from newsdive_tools.local.template import load_template
 
     declared = load_template(template_path()).get("Parameters") or {}
     return {k: v for k, v in values.items() if k in declared}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newsdive_tools.local.chaos import IndexWrites, TableIndexes
+from newsdive_tools.local.metering import IndexWrites, TableIndexes
 
 DESCRIPTION = {
     "KeySchema": [{"AttributeName": "story_id", "KeyType": "HASH"}],

@@ -1,4 +1,4 @@
-"""The local run's moto speed-ups (newsdive_tools.local.pump.speed_up_moto) keep moto's answers: queue counts,
+"""The local run's moto speed-ups (newsdive_tools.local.moto_speed.speed_up_moto) keep moto's answers: queue counts,
 visibility, delays, FIFO deduplication, and DynamoDB items of every type round-trip unchanged."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from newsdive_tools.local.pump import speed_up_moto
+from newsdive_tools.local.moto_speed import speed_up_moto
 
 
 @pytest.fixture
