@@ -18,7 +18,7 @@ from newsdive.scrape.schedule import claim_status_slot, due_requests
 
 if TYPE_CHECKING:
     from newsdive.model.sources import Source
-    from newsdive.storage.crawl import CrawlControl
+    from newsdive.storage.ports import CrawlControl
 
 logger, metrics, tracer = get_logger("schedule"), get_metrics("schedule"), get_tracer("schedule")
 SETTINGS = cfg.settings(cfg.ScheduleSettings)  # fail at cold start, not mid-run

@@ -15,8 +15,8 @@ from newsdive.model.messages import ScrapeRequest
 from newsdive.model.sources import Source
 from newsdive.scrape.fetch import Fetcher, FetchPolicy
 from newsdive.scrape.stage import Scraper, scrape
-from newsdive.storage.crawl import FeedState, RegistryEntry, RobotsRecord, ScrapeOutcome
 from newsdive.storage.crawl_dynamo import DynamoCrawlControl
+from newsdive.storage.ports import FeedState, RegistryEntry, RobotsRecord, ScrapeOutcome
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 SLOT = "2026-11-21T06:00:00+00:00"

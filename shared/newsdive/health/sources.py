@@ -28,8 +28,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from newsdive.model.sources import Source
-    from newsdive.storage.crawl import CrawlControl, DayHealth, RegistryEntry, SourceState
-    from newsdive.storage.ports import ObjectStore
+    from newsdive.storage.ports import CrawlControl, DayHealth, ObjectStore, RegistryEntry, SourceState
 
 
 HEALTH_TTL_DAYS = 35
@@ -150,7 +149,7 @@ def registry_entry(source: Source) -> RegistryEntry:
     whose articles a link points to: feeds and sitemaps often live on shared hosts (a CDN, a feed proxy) that say
     nothing about it."""
     from newsdive.scrape.urls import host_of
-    from newsdive.storage.crawl import RegistryEntry
+    from newsdive.storage.ports import RegistryEntry
 
     try:
         hosts: tuple[str, ...] = (host_of(source.homepage),)

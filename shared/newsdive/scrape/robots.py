@@ -28,7 +28,7 @@ from newsdive.scrape.urls import normalise_host
 
 if TYPE_CHECKING:
     from newsdive.scrape.fetch import Fetcher, FetchResponse
-    from newsdive.storage.crawl import CrawlControl, RobotsRecord
+    from newsdive.storage.ports import CrawlControl, RobotsRecord
 
 ROBOTS_MAX_BYTES = 512_000  # RFC 9309 2.5: parse at least the first 500 KiB
 DEFAULT_TTL = 24 * 3600.0
@@ -213,7 +213,7 @@ class Politeness:
 
     def _fetch_robots(self, origin: str, previous: RobotsRecord | None, *, deadline: float | None) -> RobotsRecord:
         from newsdive.model.errors import FetchTimeoutError
-        from newsdive.storage.crawl import RobotsRecord
+        from newsdive.storage.ports import RobotsRecord
 
         url = f"{origin}/robots.txt"
         now = self.clock()

@@ -24,8 +24,7 @@ from newsdive.model.errors import FeedParseError, FetchError, Permanent, Transie
 from newsdive.model.messages import RawPageMeta, ScrapeRequest
 from newsdive.scrape.fetch import Fetcher, FetchResponse
 from newsdive.scrape.robots import DisallowedByRobotsError, HostBusyError, Politeness
-from newsdive.storage.crawl import CrawlControl, FeedState, ScrapeOutcome, SeenRecord
-from newsdive.storage.ports import ObjectStore
+from newsdive.storage.ports import CrawlControl, FeedState, ObjectStore, ScrapeOutcome, SeenRecord
 
 if TYPE_CHECKING:
     from newsdive.scrape.feeds import FeedItem, ParsedFeed

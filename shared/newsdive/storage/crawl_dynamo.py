@@ -17,7 +17,7 @@ from typing import Any
 
 from newsdive.model.errors import StorageError, VersionConflictError
 from newsdive.storage.aws import DynamoCrawlState, _s, _translated
-from newsdive.storage.crawl import (
+from newsdive.storage.ports import (
     FAILURE_PREFIX,
     PARSE_PREFIX,
     CrawlControl,

@@ -31,8 +31,8 @@ from newsdive.model.story import StoryRecord, with_member
 from newsdive.parse.flags import page_flags
 from newsdive.parse.stage import Parser, parse
 from newsdive.publish.render import deep_dive
-from newsdive.storage.crawl import MemoryCrawlControl, ScrapeOutcome
-from newsdive.storage.memory import MemoryObjectStore, MemoryQueue
+from newsdive.storage.memory import MemoryCrawlControl, MemoryObjectStore, MemoryQueue
+from newsdive.storage.ports import ScrapeOutcome
 
 SITE = Path(__file__).resolve().parents[2] / "fixtures" / "sites" / "www.politepaper.example"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

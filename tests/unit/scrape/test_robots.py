@@ -7,7 +7,8 @@ import pytest
 from newsdive.model.errors import BlockedDestinationError
 from newsdive.scrape.fetch import Fetcher, FetchPolicy
 from newsdive.scrape.robots import HostBusyError, Politeness, RobotsRules, host_key, origin_of, user_agent_token
-from newsdive.storage.crawl import MemoryCrawlControl, RobotsRecord
+from newsdive.storage.memory import MemoryCrawlControl
+from newsdive.storage.ports import RobotsRecord
 
 from .test_scrape import FakeClock, ScriptedWeb, static
 

@@ -20,8 +20,7 @@ from newsdive.model.sources import Source
 from newsdive.scrape.fetch import Fetcher, FetchPolicy
 from newsdive.scrape.robots import Politeness
 from newsdive.scrape.stage import PermanentScrapeError, ScrapeFailedError, Scraper, scrape
-from newsdive.storage.crawl import MemoryCrawlControl
-from newsdive.storage.memory import MemoryObjectStore
+from newsdive.storage.memory import MemoryCrawlControl, MemoryObjectStore
 from newsdive_tools.local.sample_server import SampleWebServer
 
 SITES = Path(__file__).resolve().parents[2] / "fixtures" / "sites"

@@ -11,8 +11,7 @@ from newsdive.model.article import url_id
 from newsdive.model.messages import RawPageMeta, ScrapeRequest
 from newsdive.model.sources import Source
 from newsdive.scrape.stage import page_canonical, scrape
-from newsdive.storage.crawl import MemoryCrawlControl
-from newsdive.storage.memory import MemoryObjectStore
+from newsdive.storage.memory import MemoryCrawlControl, MemoryObjectStore
 from newsdive_tools.local.sample_server import SampleWebServer
 
 from .test_scrape import NEXT_SLOT, NOW, SITES, SLOT, paths_since, site_scraper

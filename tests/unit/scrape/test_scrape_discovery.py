@@ -10,8 +10,7 @@ import pytest
 from newsdive.model.messages import RawPageMeta, ScrapeRequest
 from newsdive.model.sources import Source, parse_sources
 from newsdive.scrape.stage import scrape
-from newsdive.storage.crawl import MemoryCrawlControl
-from newsdive.storage.memory import MemoryObjectStore
+from newsdive.storage.memory import MemoryCrawlControl, MemoryObjectStore
 from newsdive_tools.local.sample_server import SampleWebServer
 
 from .test_scrape import NOW, SITES, SLOT, paths_since, site_scraper

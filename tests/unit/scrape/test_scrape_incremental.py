@@ -9,7 +9,7 @@ from newsdive.model.messages import ScrapeRequest
 from newsdive.model.sources import Source
 from newsdive.scrape.schedule import due_requests
 from newsdive.scrape.stage import backoff_minutes, scrape
-from newsdive.storage.crawl import MemoryCrawlControl
+from newsdive.storage.memory import MemoryCrawlControl
 
 from .test_scrape import ScriptedWeb, make_scraper, page, rss
 

@@ -13,8 +13,8 @@ from newsdive.model.sources import Source
 from newsdive.parse.stage import canonical_identity
 from newsdive.scrape.stage import scrape
 from newsdive.scrape.urls import owner_of, registered_domain, same_site
-from newsdive.storage.crawl import MemoryCrawlControl, RegistryEntry
-from newsdive.storage.memory import MemoryObjectStore
+from newsdive.storage.memory import MemoryCrawlControl, MemoryObjectStore
+from newsdive.storage.ports import RegistryEntry
 from newsdive_tools.local.sample_server import SampleWebServer
 
 from ...scrape.test_scrape import NOW, SLOT, site_scraper
