@@ -5,12 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from newsdive.aggregate.stage import assign
@@ -18,8 +13,9 @@ from newsdive.model.messages import ArticleStored
 from newsdive.parse.stage import load_article
 from newsdive.runtime import settings as cfg
 from newsdive.runtime import wiring
-from newsdive.runtime.batch import log_batch_failures
+from newsdive.runtime.batch import run_batch
 from newsdive.runtime.fifo import FifoBatch, receive_count
+from newsdive.runtime.idempotency import idempotency
 from newsdive.runtime.observability import get_logger, get_metrics, get_tracer, log_failures
 from newsdive.runtime.records import ArticleRecord
 
@@ -28,11 +24,11 @@ SETTINGS = cfg.settings(cfg.AggregateSettings)
 processor = BatchProcessor(event_type=EventType.SQS, model=ArticleRecord,
                            raise_on_entire_batch_failure=False)  # an all-failed batch is logged per record too
 # The same article content is assigned once; a changed article (new hash) is re-applied to its story.
-idempotency = IdempotencyConfig(event_key_jmespath="[article_id, content_hash]", expires_after_seconds=24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
+config, once = idempotency("[article_id, content_hash]", table=SETTINGS.idempotency_table, hours=24,
+                           argument="message")
 
 
-@idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
+@once
 def assign_once(message: ArticleStored) -> dict:
     article = load_article(wiring.bucket(SETTINGS.raw_bucket), message.key)
     result = assign(article, wiring.aggregator())
@@ -88,17 +84,12 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # the schedule: stories as a function of their articles (newsdive.aggregate.recluster)
     if is_recluster_event(event):
         return recluster_window(event)
-    idempotency.register_lambda_context(context)
+    config.register_lambda_context(context)
     batch = FifoBatch(SETTINGS.max_receive_count)  # this invocation's ordering state
-    response = process_partial_response(
-        event=event, record_handler=partial(record_handler, batch=batch), processor=processor, context=context
-    )
+    response = run_batch(event, context, processor, partial(record_handler, batch=batch), logger, metrics)
     if batch.overtaking:
         logger.warning("articles processed out of order on their last delivery", held_behind=batch.held_behind,
                        article_ids=batch.overtaking)
-    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
-    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
-    log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with
     return response
 
 

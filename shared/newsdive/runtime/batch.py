@@ -18,6 +18,21 @@ RECORD_KEYS = ("raw_key", "article_id", "source_id", "slot", "story_id")  # appe
 
 
 # --- inside the functions -------------------------------------------------------------------------------
+def run_batch(event: dict, context: Any, processor: Any, record_handler: Any, logger: Any, metrics: Any) -> dict:
+    """What every queue- and stream-fed function does with its batch: each record through `record_handler` (the
+    failed ones reported back for redelivery), then the records that succeeded and failed as metrics, and one
+    "record failed" line per failed record, the reason a dead letter will be shown with."""
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
+    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
+    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
+    log_batch_failures(logger, processor, metrics)
+    return response
+
+
 def log_batch_failures(logger: Any, processor: Any, metrics: Any = None) -> int:
     """Log each record the batch processor failed, with the key a dead letter keeps (message id or stream
     sequence number), the error type, whether retrying can help, and the reason; with `metrics`, also count

@@ -149,8 +149,10 @@ def test_a_batch_renders_each_state_of_a_story_once(handler, monkeypatch):
     module, context, stories, publisher, _ = handler
     story = stories.newest(limit=1)[0]
     rendered = []
-    real = module.publish
-    monkeypatch.setattr(module, "publish", lambda s, deps: rendered.append(s.story_id) or real(s, deps))
+    from newsdive.publish import batch as publish_batch  # the decision lives in the invocation's PublishBatch
+
+    real = publish_batch.publish
+    monkeypatch.setattr(publish_batch, "publish", lambda s, deps: rendered.append(s.story_id) or real(s, deps))
     event = _stream_event([story, story, story])
     assert module.lambda_handler(event, context) == {"batchItemFailures": []}
     assert rendered == [story.story_id]
