@@ -222,7 +222,7 @@ def recompute(story: StoryRecord, rule: BlindspotRule) -> StoryRecord:
                      key=lambda r: (-region_votes.count(r), -primary_votes.count(r), r))[:3]
     return story.model_copy(
         update={
-            "title": _representative(members, centroid).title,
+            "title": _headline_member(members, centroid).title,
             "category": majority((m.category for m in members), order=CATEGORIES),
             "regions": regions,
             "bias": dist,
@@ -236,7 +236,7 @@ def recompute(story: StoryRecord, rule: BlindspotRule) -> StoryRecord:
     )
 
 
-def _representative(members: list[Member], centroid: dict[str, float]) -> Member:
+def _headline_member(members: list[Member], centroid: dict[str, float]) -> Member:
     """The article closest to the story's centroid (earliest wins ties): its headline names the story."""
     return max(members, key=lambda m: (round(cosine(m.vector, centroid), 6), -_epoch(m.published_at)))
 

@@ -128,7 +128,9 @@ def labels(story: StoryRecord) -> list[str]:
     return out
 
 
-def representative(members: Sequence[Member], centroid: dict[str, float]) -> Member:
+def side_representative(members: Sequence[Member], centroid: dict[str, float]) -> Member:
+    """The article of one side shown in "how each side covers it": closest to the story's centroid, ties broken by
+    article id (stable whatever the publication times); not the story's headline (`story._headline_member`)."""
     return max(members, key=lambda m: (round(cosine(m.vector, centroid), 6), -len(m.article_id), m.article_id))
 
 
@@ -145,7 +147,7 @@ def _sides_paragraphs(story: StoryRecord, members: list[Member]) -> list[Paragra
         if not of_side:
             out.append(_para(f"{_SIDE_NAMES[side]}: no {_SIDE_ADJ[side]} outlet among the sources covered this story."))
             continue
-        m = representative(of_side, story.centroid)
+        m = side_representative(of_side, story.centroid)
         first = sentences(plain(m.lead), m.language)[:1]
         text = f"{_SIDE_NAMES[side]}: “{plain(m.title)}”" + (f" {first[0]}" if first else "")
         out.append(_para(text, m))
