@@ -243,23 +243,17 @@ def test_articles_lost_at_aggregate_count_against_their_sources(fifo_stack):
 def test_articles_of_a_story_that_fails_to_publish_count_against_their_sources(fifo_stack):
     """Source health sees the publish stage: a story whose rendering fails for good loses its members, and each
     counts against its own source (the story's member entries carry their outlet)."""
-    import sys
 
     from newsdive.health.sources import SourceInfo, source_health
     from newsdive.model.messages import ArticleStored
     from newsdive.parse.stage import article_key
     from newsdive.storage.aws import S3ObjectStore, SqsQueue
     from newsdive.storage.crawl_dynamo import DynamoCrawlControl
-    from newsdive_tools.local.event_shapes import patched_environ
-    from newsdive_tools.local.pump import load_handler
 
     stack, session, pump, _faults, _logs = fifo_stack
     client = lambda service: session.client(service, endpoint_url=stack.endpoint_url,  # noqa: E731
                                             region_name=stack.region)
-    function = stack.functions["publish"]
-    with patched_environ(function.environment):
-        load_handler(function, instance=f"_{pump._containers}_w0")
-    module = sys.modules[f"newsdive_function_publish_handler_{pump._containers}_w0"]
+    from newsdive.publish import batch as module  # the publish function renders through its PublishBatch
 
     def broken_render(story, deps):
         raise KeyError("template slot 'overview'")  # a bug: fails the same way on every retry
