@@ -14,7 +14,7 @@ Both go onto one 7-point scale (-3 far left .. +3 far right; AllSides' Left/Lean
 -2/-1/0/+1/+2; MBFC's extreme/far left, left, left-center, least biased or pro-science, right-center, right,
 extreme/far right are -3/-2/-1/0/+1/+2/+3; a "conspiracy-pseudoscience" label keeps only its direction, and is
 dropped without one; AllSides' "Mixed" is no rating). An outlet rated by both gets the mean, rounded half toward
-the center (`newsdive.catalog.combine`). A rater listing one site twice contributes the mean of its rows.
+the center (`newsdive.model.catalog.combine`). A rater listing one site twice contributes the mean of its rows.
 
 Outlets: every AllSides News Media outlet with a rating (its section entries, such as cnn.com/opinions, become
 their own path-scoped outlets, rated by AllSides alone) plus every MBFC-rated news outlet (newspaper, TV, radio,
@@ -39,8 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "shared"))
 
-from newsdive.catalog import FORMAT, SCALE, CatalogOutlet, combine  # noqa: E402
-from newsdive.sources import Bias  # noqa: E402
+from newsdive.model.catalog import FORMAT, SCALE, CatalogOutlet, combine  # noqa: E402
+from newsdive.model.sources import Bias  # noqa: E402
 
 OUT = ROOT / "shared" / "newsdive" / "data" / "catalog.json"
 ALLSIDES = Path("allsides") / "allsides_outlets_normalized.csv"

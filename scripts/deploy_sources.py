@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newsdive.sources import SourcesFileError, dump_sources, load_sources
+from newsdive.model.sources import SourcesFileError, dump_sources
+from newsdive_tools.sources_file import load_sources
 
 SOURCES_KEY = "config/sources.json"  # the template's SOURCES_KEY
 

@@ -100,7 +100,7 @@ def documents_block(out: Path) -> str:
 
 
 def sources_block() -> str:
-    from newsdive.paths import sample_web
+    from newsdive_tools.paths import sample_web
 
     first = json.loads((sample_web() / "sources.json").read_text(encoding="utf-8"))[0]
     return "```json\n" + json.dumps([first], indent=2, ensure_ascii=False) + "\n```"
@@ -114,8 +114,8 @@ def summary_block(lines: list[str], out: Path) -> str:
 
 def run_demo(out: Path) -> list[str]:
     """Run the demo as `make demo` does; the summary lines it prints."""
-    from newsdive.local.runner import RunOptions, run
-    from newsdive.paths import sample_web
+    from newsdive_tools.local.runner import RunOptions, run
+    from newsdive_tools.paths import sample_web
 
     web = sample_web()
     summary = run(RunOptions(sources=web / "sources.json", out=out, sites=web / "sites", quiet=True,
@@ -124,7 +124,7 @@ def run_demo(out: Path) -> list[str]:
 
 
 def cost_block(figures: Path) -> str:
-    from newsdive.bench.pipeline import cost_lines
+    from newsdive_tools.bench.pipeline import cost_lines
 
     return "```\n" + "\n".join(cost_lines(json.loads(figures.read_text(encoding="utf-8")))) + "\n```"
 

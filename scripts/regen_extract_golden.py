@@ -21,8 +21,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "extr
 
 
 def expected_for(page: Path, spec: dict) -> dict:
-    from newsdive.errors import ExtractionError
-    from newsdive.extract import extract_article
+    from newsdive.model.errors import ExtractionError
+    from newsdive.parse.extract import extract_article
 
     inp = spec["input"]
     try:

@@ -25,7 +25,7 @@ os.environ.pop("AWS_PROFILE", None)
 @pytest.fixture(autouse=True)
 def _fresh_wiring():
     """Cached clients and settings never leak from one test to the next."""
-    from newsdive import wiring
+    from newsdive.runtime import wiring
 
     wiring.reset()
     yield

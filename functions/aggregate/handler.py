@@ -5,34 +5,30 @@ from __future__ import annotations
 from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive import settings as cfg
-from newsdive import wiring
-from newsdive.aggregate import assign
-from newsdive.dlq import log_batch_failures
-from newsdive.events import ArticleRecord
-from newsdive.fifo import FifoBatch, receive_count
-from newsdive.messages import ArticleStored
-from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
-from newsdive.parse import load_article
+from newsdive.aggregate.stage import assign
+from newsdive.model.messages import ArticleStored
+from newsdive.parse.stage import load_article
+from newsdive.runtime import settings as cfg
+from newsdive.runtime import wiring
+from newsdive.runtime.batch import run_batch
+from newsdive.runtime.fifo import FifoBatch, receive_count
+from newsdive.runtime.idempotency import idempotency
+from newsdive.runtime.observability import get_logger, get_metrics, get_tracer, log_failures
+from newsdive.runtime.records import ArticleRecord
 
 logger, metrics, tracer = get_logger("aggregate"), get_metrics("aggregate"), get_tracer("aggregate")
 SETTINGS = cfg.settings(cfg.AggregateSettings)
 processor = BatchProcessor(event_type=EventType.SQS, model=ArticleRecord,
                            raise_on_entire_batch_failure=False)  # an all-failed batch is logged per record too
 # The same article content is assigned once; a changed article (new hash) is re-applied to its story.
-idempotency = IdempotencyConfig(event_key_jmespath="[article_id, content_hash]", expires_after_seconds=24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=SETTINGS.idempotency_table)
+config, once = idempotency("[article_id, content_hash]", table=SETTINGS.idempotency_table, hours=24,
+                           argument="message")
 
 
-@idempotent_function(data_keyword_argument="message", config=idempotency, persistence_store=persistence)
+@once
 def assign_once(message: ArticleStored) -> dict:
     article = load_article(wiring.bucket(SETTINGS.raw_bucket), message.key)
     result = assign(article, wiring.aggregator())
@@ -49,7 +45,7 @@ def record_handler(record: ArticleRecord, batch: FifoBatch | None = None) -> dic
     logger.append_keys(article_id=record.body.article_id, source_id=record.body.source_id)
     # Assignment depends on the order articles come in (the FIFO queue's order): after a transient failure the
     # rest of the batch is retried behind the failed article instead of overtaking it, unless that would cost a
-    # record its last delivery. A permanent failure (bad data, a bug) holds nothing up (newsdive.fifo).
+    # record its last delivery. A permanent failure (bad data, a bug) holds nothing up (newsdive.runtime.fifo).
     batch = batch if batch is not None else FifoBatch(SETTINGS.max_receive_count)
     batch.admit(record.body.article_id, receive_count(record))
     try:
@@ -63,14 +59,14 @@ def record_handler(record: ArticleRecord, batch: FifoBatch | None = None) -> dic
 def _count_loss(record: ArticleRecord, exc: Exception) -> None:
     """Source health: an article this stage loses (a failure no retry fixes, or a failure on its last delivery)
     counts against its source. Best effort: health never fails the record."""
-    from newsdive.errors import is_permanent
+    from newsdive.model.errors import is_permanent
 
     limit = SETTINGS.max_receive_count
     if not SETTINGS.crawl_table or not (is_permanent(exc) or (limit is not None and receive_count(record) >= limit)):
         return
     from datetime import UTC, datetime
 
-    from newsdive.health import record_stage_failure
+    from newsdive.health.sources import record_stage_failure
 
     try:
         record_stage_failure(wiring.crawl_state(SETTINGS.crawl_table), record.body.source_id, "aggregate",
@@ -83,26 +79,22 @@ def _count_loss(record: ArticleRecord, exc: Exception) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    from newsdive.recluster import is_recluster_event
+    from newsdive.aggregate.recluster import is_recluster_event
 
-    if is_recluster_event(event):  # the schedule: stories as a function of their articles (newsdive.recluster)
+    # the schedule: stories as a function of their articles (newsdive.aggregate.recluster)
+    if is_recluster_event(event):
         return recluster_window(event)
-    idempotency.register_lambda_context(context)
+    config.register_lambda_context(context)
     batch = FifoBatch(SETTINGS.max_receive_count)  # this invocation's ordering state
-    response = process_partial_response(
-        event=event, record_handler=partial(record_handler, batch=batch), processor=processor, context=context
-    )
+    response = run_batch(event, context, processor, partial(record_handler, batch=batch), logger, metrics)
     if batch.overtaking:
         logger.warning("articles processed out of order on their last delivery", held_behind=batch.held_behind,
                        article_ids=batch.overtaking)
-    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
-    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
-    log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with
     return response
 
 
 def recluster_window(event: dict) -> dict:
-    from newsdive.recluster import recluster, recluster_depth
+    from newsdive.aggregate.recluster import recluster, recluster_depth
 
     report = recluster(wiring.aggregator(), depth=recluster_depth(event))
     metrics.add_metric(name="StoriesReclustered", unit=MetricUnit.Count, value=len(report.rewritten))

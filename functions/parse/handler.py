@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive import settings as cfg
-from newsdive import wiring
-from newsdive.dlq import log_batch_failures
-from newsdive.events import S3NotificationRecordSqs
-from newsdive.fifo import receive_count
-from newsdive.health import parse_verdict, record_parse, record_parse_failure
-from newsdive.observability import get_logger, get_metrics, get_tracer, log_failures
-from newsdive.parse import parse
+from newsdive.health.sources import parse_verdict, record_parse, record_parse_failure
+from newsdive.parse.stage import parse
+from newsdive.runtime import settings as cfg
+from newsdive.runtime import wiring
+from newsdive.runtime.batch import run_batch
+from newsdive.runtime.fifo import receive_count
+from newsdive.runtime.observability import get_logger, get_metrics, get_tracer, log_failures
+from newsdive.runtime.records import S3NotificationRecordSqs
 
 logger, metrics, tracer = get_logger("parse"), get_metrics("parse"), get_tracer("parse")
 SETTINGS = cfg.settings(cfg.ParseSettings)
@@ -33,7 +33,7 @@ def _record_verdict(source_id: str, key: str, verdict: str) -> None:
 
 
 def _record_failure(key: str, exc: Exception, deliveries: int) -> None:
-    from newsdive.errors import is_permanent
+    from newsdive.model.errors import is_permanent
 
     # Throttling and timeouts are not the source's fault, unless they used up the page's last delivery: the page
     # is lost all the same. A failure no retry fixes counts at once.
@@ -74,10 +74,4 @@ def record_handler(record: S3NotificationRecordSqs) -> None:
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    response = process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
-    metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
-    metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
-    log_batch_failures(logger, processor, metrics)  # the reason a dead letter will be shown with
-    return response
+    return run_batch(event, context, processor, record_handler, logger, metrics)

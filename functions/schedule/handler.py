@@ -10,15 +10,15 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from newsdive import settings as cfg
-from newsdive import wiring
-from newsdive.observability import get_logger, get_metrics, get_tracer
-from newsdive.schedule import claim_status_slot, due_requests
-from newsdive.sources import parse_sources
+from newsdive.model.sources import parse_sources
+from newsdive.runtime import settings as cfg
+from newsdive.runtime import wiring
+from newsdive.runtime.observability import get_logger, get_metrics, get_tracer
+from newsdive.scrape.schedule import claim_status_slot, due_requests
 
 if TYPE_CHECKING:
-    from newsdive.sources import Source
-    from newsdive.storage.crawl import CrawlControl
+    from newsdive.model.sources import Source
+    from newsdive.storage.ports import CrawlControl
 
 logger, metrics, tracer = get_logger("schedule"), get_metrics("schedule"), get_tracer("schedule")
 SETTINGS = cfg.settings(cfg.ScheduleSettings)  # fail at cold start, not mid-run
@@ -57,7 +57,7 @@ def _check_health(sources: list[Source], crawl: CrawlControl, now: datetime) -> 
     sources/status.json for frontends (once per tick, from the first tick that has anything to report)."""
     from aws_lambda_powertools.metrics import single_metric
 
-    from newsdive.health import publish_source_status, registry_entry, source_health
+    from newsdive.health.sources import publish_source_status, registry_entry, source_health
 
     crawl.put_registry([registry_entry(s) for s in sources])
     healths = source_health(sources, crawl, now=now, stale_hours=SETTINGS.source_stale_hours,

@@ -5,8 +5,8 @@ kind (duplicates, reordered and split batches, processes dying after a write, vi
 flight, stream records delivered again) at the aggregate and publish stages, and DynamoDB/S3 throttling and 5xx
 plus duplicate deliveries everywhere. Two more runs change the order in which articles reach the aggregator: seed
 606 with faults at every stage, and a fault-free run with 3 workers per stage. Online assignment depends on that
-order; re-clustering in canonical order (newsdive.recluster) once the run has drained, then settling, makes the
-stories and the documents a function of the articles alone. Every run's documents must be byte-identical to the
+order; re-clustering in canonical order (newsdive.aggregate.recluster) once the run has drained, then settling, makes
+the stories and the documents a function of the articles alone. Every run's documents must be byte-identical to the
 clean run's, each article published exactly once, and its DLQs must hold exactly the clean run's dead letters: the
 genuinely bad input, with its reason.
 """
@@ -39,7 +39,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _start(out: Path, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "newsdive.cli", "demo", "--out", str(out / "docs"), "--log",
+    command = [sys.executable, "-m", "newsdive_tools.cli", "demo", "--out", str(out / "docs"), "--log",
                str(out / "run.log"), "--json", "-q", *extra]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -21,7 +21,8 @@ def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "out"
     log = out.parent / "run.log"
     result = subprocess.run(
-        [sys.executable, "-m", "newsdive.cli", "demo", "--out", str(out), "--log", str(log), "--replay", "--json"],
+        [sys.executable, "-m", "newsdive_tools.cli", "demo", "--out", str(out), "--log", str(log), "--replay",
+         "--json"],
         capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -117,7 +118,7 @@ def test_every_published_key_is_one_the_roles_may_write(demo):
     """IAM grants S3 per prefix (moto does not enforce IAM): what the run published must lie within them."""
     from fnmatch import fnmatchcase
 
-    from newsdive.local.stack import translate_template
+    from newsdive_tools.local.template import translate_template
 
     _, _, log = demo
     out = log.parent / "out"

@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from newsdive.article import url_id
+from newsdive.model.article import url_id
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "tests" / "fixtures" / "scripts"
@@ -38,7 +38,7 @@ def run(tmp_path_factory):
     base = tmp_path_factory.mktemp("scripts-web")
     out = base / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "newsdive.cli", "run", "--sources", str(WEB / "sources.json"), "--sites",
+        [sys.executable, "-m", "newsdive_tools.cli", "run", "--sources", str(WEB / "sources.json"), "--sites",
          str(WEB / "sites"), "--out", str(out), "--log", str(base / "run.log"), "--json", "-q"],
         capture_output=True, text=True, timeout=900, cwd=ROOT, check=False,
     )

@@ -48,14 +48,15 @@ def browser():
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The demo's published documents plus one hand-made hostile deep dive, served with the viewer."""
-    from newsdive.local.serve import make_server
+    from newsdive_tools.local.serve import make_server
 
     out = tmp_path_factory.mktemp("viewer") / "out"
     if os.environ.get("NEWSDIVE_DEMO_OUT"):  # the output of an earlier `newsdive demo` (CI runs it once)
         shutil.copytree(os.environ["NEWSDIVE_DEMO_OUT"], out)
     else:
         result = subprocess.run(
-            [sys.executable, "-m", "newsdive.cli", "demo", "--out", str(out), "--log", str(out.parent / "run.log"),
+            [sys.executable, "-m", "newsdive_tools.cli", "demo", "--out", str(out), "--log",
+             str(out.parent / "run.log"),
              "--json", "-q"],
             capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
         )

@@ -48,9 +48,9 @@ class Local:
 
 @pytest.fixture
 def local():
-    from newsdive.local.pump import EventPump
-    from newsdive.local.runner import local_stack
-    from newsdive.local.sample_server import SampleWebServer
+    from newsdive_tools.local.pump import EventPump
+    from newsdive_tools.local.runner import local_stack
+    from newsdive_tools.local.sample_server import SampleWebServer
 
     with SampleWebServer(SITE) as web, local_stack(
         # the test site is local: no per-host pacing (tests/integration/test_scrape_politeness.py covers it)

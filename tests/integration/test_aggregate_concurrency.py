@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsdive.aggregate import Aggregator, assign
-from newsdive.article import Article, SourceRef, url_id
-from newsdive.catalog import Catalog
-from newsdive.errors import VersionConflictError
-from newsdive.sources import Bias
+from newsdive.aggregate.stage import Aggregator, assign
+from newsdive.model.article import Article, SourceRef, url_id
+from newsdive.model.catalog import Catalog
+from newsdive.model.errors import VersionConflictError
+from newsdive.model.sources import Bias
 from newsdive.storage.aws import DynamoCandidateIndex, DynamoStoryRepository
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -26,7 +26,7 @@ OUTLETS = [("red-post", Bias.LEFT), ("plain-times", Bias.CENTER), ("iron-courier
 
 @pytest.fixture(scope="module")
 def stack():
-    from newsdive.local.runner import local_stack
+    from newsdive_tools.local.runner import local_stack
 
     with local_stack() as (deployed, session):
         yield deployed, session
@@ -112,7 +112,7 @@ def test_one_article_delivered_twice_at_once_and_from_two_feeds_counts_once(stac
 
 def test_newest_follows_the_query_pages_past_dynamodbs_one_megabyte(stack):
     """Re-clustering reads its whole window through `newest`: a page stops at 1 MB, the window must not."""
-    from newsdive.story import Member, StoryRecord
+    from newsdive.model.story import Member, StoryRecord
 
     repository = _aggregator(stack).stories
     bulky = "Harbour board minutes, read aloud in full. " * 1200  # ~50 KB per story item

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from newsdive.local.chaos import KINDS, Chaos, Instrumentation
-from newsdive.story import story_from_doc
+from newsdive.model.story import story_from_doc
+from newsdive_tools.local.chaos import KINDS, Chaos, Instrumentation
 
 TICK = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
 ONLY = {kind: 0.0 for kind in KINDS}
@@ -26,8 +26,8 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 def _chaotic_pump(local, chaos: Chaos, **kwargs):
-    from newsdive import wiring
-    from newsdive.local.pump import EventPump
+    from newsdive.runtime import wiring
+    from newsdive_tools.local.pump import EventPump
 
     instrumentation = Instrumentation(chaos)
     instrumentation.install()
@@ -115,7 +115,7 @@ def test_duplicates_and_stream_replays_change_no_document(local):
 
 
 def test_an_old_stream_record_delivered_late_does_not_roll_a_deep_dive_back(local):
-    from newsdive.local.pump import EventPump
+    from newsdive_tools.local.pump import EventPump
 
     pump = EventPump(local.stack, session=local.session)
     before = _run(local, pump)
@@ -126,7 +126,7 @@ def test_an_old_stream_record_delivered_late_does_not_roll_a_deep_dive_back(loca
 
 
 def test_several_workers_per_stage_publish_what_one_worker_does(local):
-    from newsdive.local.pump import EventPump
+    from newsdive_tools.local.pump import EventPump
 
     pump = EventPump(local.stack, session=local.session, workers=4)
     objects = _run(local, pump)
@@ -135,9 +135,9 @@ def test_several_workers_per_stage_publish_what_one_worker_does(local):
 
 
 def test_dlq_command_lists_shows_with_reasons_and_redrives(local, tmp_path: Path):
-    from newsdive.dlq import main as dlq
-    from newsdive.local.pump import EventPump
-    from newsdive.local.runner import function_logs_to
+    from newsdive_tools.dlq import main as dlq
+    from newsdive_tools.local.pump import EventPump
+    from newsdive_tools.local.runner import function_logs_to
 
     log = tmp_path / "run.log"
     pump = EventPump(local.stack, session=local.session)
@@ -163,7 +163,7 @@ def test_dlq_command_lists_shows_with_reasons_and_redrives(local, tmp_path: Path
 
 
 def test_dlq_redrive_of_the_stream_failure_queue_is_refused_with_an_explanation(local):
-    from newsdive.dlq import main as dlq
+    from newsdive_tools.dlq import main as dlq
 
     with pytest.raises(SystemExit, match="pointers to stream records"):
         dlq(["redrive", "publish", "--endpoint-url", local.stack.endpoint_url, "--stack", local.stack.stack_name])

@@ -12,7 +12,7 @@ SITE = ROOT / "tests" / "fixtures" / "site"
 
 
 def _newsdive(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsdive.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "newsdive_tools.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=ROOT, check=False)
 
 
@@ -35,7 +35,7 @@ def test_run_over_a_sources_file_with_local_sites(tmp_path):
 
 def test_private_hosts_are_unreachable_unless_allowed(tmp_path):
     """Without --sites/--allow-host the fetcher refuses the loopback sample server: nothing is scraped."""
-    from newsdive.local.sample_server import SampleWebServer
+    from newsdive_tools.local.sample_server import SampleWebServer
 
     with SampleWebServer(SITE) as web:
         sources = json.loads((SITE / "sources.json").read_text())
@@ -142,7 +142,7 @@ def test_the_sample_parse_event_reaches_the_parse_function_on_a_fresh_stack():
 
 
 def test_a_stack_parameter_reaches_the_functions_of_a_local_run(tmp_path):
-    from newsdive.local.runner import local_stack
+    from newsdive_tools.local.runner import local_stack
 
     with local_stack(parameters={"BlindspotLowPct": "30", "MatchThreshold": "0.5"}) as (stack, _session):
         assert stack.functions["aggregate"].environment["BLINDSPOT_LOW_PCT"] == "30"

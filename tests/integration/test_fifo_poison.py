@@ -31,7 +31,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsdive.errors import NoArticleError, StorageError, VersionConflictError, is_transient
+from newsdive.model.errors import NoArticleError, StorageError, VersionConflictError, is_transient
 
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
 
@@ -93,13 +93,13 @@ class Faults:
 
 @pytest.fixture(scope="module")
 def fifo_stack() -> Iterator[Any]:
-    from newsdive.local.pump import EventPump, load_handler
-    from newsdive.local.runner import local_stack
+    from newsdive_tools.local.pump import EventPump, load_handler
+    from newsdive_tools.local.runner import local_stack
 
     with local_stack() as (stack, session):
         pump = EventPump(stack, session=session)  # one worker: one container, whose module we patch
         module_name = stack.functions["aggregate"].handler.rsplit(".", 1)[0]
-        from newsdive.local.events import patched_environ
+        from newsdive_tools.local.event_shapes import patched_environ
 
         with patched_environ(stack.functions["aggregate"].environment):  # its cold start reads its settings
             handler = load_handler(stack.functions["aggregate"], instance=f"_{pump._containers}_w0")
@@ -123,7 +123,7 @@ def fifo_stack() -> Iterator[Any]:
 
 
 def _article(n: int, outlet: str = "plain-times") -> Any:
-    from newsdive.article import Article, SourceRef, url_id
+    from newsdive.model.article import Article, SourceRef, url_id
 
     url = f"https://{outlet}.example/news/poison-test-{n}"
     topic = ["harbour crane strike", "orchard frost damage", "tram line extension", "library roof repair"][n % 4]
@@ -147,10 +147,10 @@ KIND = st.one_of(
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(kinds=st.lists(KIND, min_size=1, max_size=12).filter(lambda ks: any(k[0] == "good" for k in ks)))
 def test_every_good_article_is_assigned_and_every_poison_one_dead_lettered_with_its_reason(fifo_stack, kinds):
-    from newsdive.dlq import failure_reasons
-    from newsdive.messages import ArticleStored
-    from newsdive.parse import article_key
+    from newsdive.model.messages import ArticleStored
+    from newsdive.parse.stage import article_key
     from newsdive.storage.aws import DynamoCandidateIndex, S3ObjectStore, SqsQueue
+    from newsdive_tools.dlq import failure_reasons
 
     stack, session, pump, faults, logs = fifo_stack
     env = stack.functions["aggregate"].environment
@@ -206,10 +206,10 @@ def test_every_good_article_is_assigned_and_every_poison_one_dead_lettered_with_
 
 def test_articles_lost_at_aggregate_count_against_their_sources(fifo_stack):
     """Source health sees the aggregate stage: a failure no retry fixes counts at once, a transient one when it
-    used the record's last delivery; a good article counts nothing (newsdive.health)."""
-    from newsdive.health import SourceInfo, source_health
-    from newsdive.messages import ArticleStored
-    from newsdive.parse import article_key
+    used the record's last delivery; a good article counts nothing (newsdive.health.sources)."""
+    from newsdive.health.sources import SourceInfo, source_health
+    from newsdive.model.messages import ArticleStored
+    from newsdive.parse.stage import article_key
     from newsdive.storage.aws import S3ObjectStore, SqsQueue
     from newsdive.storage.crawl_dynamo import DynamoCrawlControl
 
@@ -243,23 +243,17 @@ def test_articles_lost_at_aggregate_count_against_their_sources(fifo_stack):
 def test_articles_of_a_story_that_fails_to_publish_count_against_their_sources(fifo_stack):
     """Source health sees the publish stage: a story whose rendering fails for good loses its members, and each
     counts against its own source (the story's member entries carry their outlet)."""
-    import sys
 
-    from newsdive.health import SourceInfo, source_health
-    from newsdive.local.events import patched_environ
-    from newsdive.local.pump import load_handler
-    from newsdive.messages import ArticleStored
-    from newsdive.parse import article_key
+    from newsdive.health.sources import SourceInfo, source_health
+    from newsdive.model.messages import ArticleStored
+    from newsdive.parse.stage import article_key
     from newsdive.storage.aws import S3ObjectStore, SqsQueue
     from newsdive.storage.crawl_dynamo import DynamoCrawlControl
 
     stack, session, pump, _faults, _logs = fifo_stack
     client = lambda service: session.client(service, endpoint_url=stack.endpoint_url,  # noqa: E731
                                             region_name=stack.region)
-    function = stack.functions["publish"]
-    with patched_environ(function.environment):
-        load_handler(function, instance=f"_{pump._containers}_w0")
-    module = sys.modules[f"newsdive_function_publish_handler_{pump._containers}_w0"]
+    from newsdive.publish import batch as module  # the publish function renders through its PublishBatch
 
     def broken_render(story, deps):
         raise KeyError("template slot 'overview'")  # a bug: fails the same way on every retry
@@ -287,10 +281,10 @@ def test_a_page_that_fails_parse_on_its_last_delivery_counts_against_its_source(
     the same, and it counts (a failure no retry fixes counts at once: tests/unit/test_health.py)."""
     import sys
 
-    from newsdive.health import SourceInfo, source_health
-    from newsdive.local.events import patched_environ, sqs_event
-    from newsdive.local.pump import load_handler
+    from newsdive.health.sources import SourceInfo, source_health
     from newsdive.storage.crawl_dynamo import DynamoCrawlControl
+    from newsdive_tools.local.event_shapes import patched_environ, sqs_event
+    from newsdive_tools.local.pump import load_handler
 
     stack, session, pump, _faults, _logs = fifo_stack
     client = lambda service: session.client(service, endpoint_url=stack.endpoint_url,  # noqa: E731

@@ -10,9 +10,9 @@ import boto3
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from newsdive import cli
-from newsdive.local.remote import invoke_deployed
-from newsdive.local.runner import RunOptions, run
+from newsdive_tools import cli
+from newsdive_tools.local.remote import invoke_deployed
+from newsdive_tools.local.runner import RunOptions, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "tests" / "fixtures" / "site"
@@ -21,7 +21,7 @@ SITE = ROOT / "tests" / "fixtures" / "site"
 def test_invoke_with_endpoint_url_runs_against_the_kept_stacks_data(tmp_path, monkeypatch, capsys):
     """A run's stories are there for a maintenance run by hand: re-clustering the kept stack sees them (a fresh
     stack would report stories_before 0)."""
-    import newsdive.local.runner as runner
+    import newsdive_tools.local.runner as runner
 
     stack_file = tmp_path / "kept-stack.json"
     monkeypatch.setattr(runner, "KEPT_STACK_FILE", stack_file)

@@ -90,7 +90,7 @@ def test_layer_holds_exactly_the_locked_versions(site):
 def test_layer_has_no_second_botocore_no_tracer_no_requests_and_trimmed_word_lists(site):
     for package in ("botocore", "boto3", "aws_xray_sdk", "requests", "wrapt"):
         assert not (site / package).exists(), package
-    from newsdive.cluster.features import LARGE_WORDLISTS
+    from newsdive.aggregate.cluster.features import LARGE_WORDLISTS
 
     data = site / "wordfreq" / "data"
     assert (data / "small_en.msgpack.gz").is_file() and (data / "small_ru.msgpack.gz").is_file()

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def run_log(tmp_path_factory) -> list[dict]:
-    from newsdive.local.runner import RunOptions, run
+    from newsdive_tools.local.runner import RunOptions, run
 
     base = tmp_path_factory.mktemp("observability")
     log = base / "run.log"
@@ -27,7 +27,7 @@ def _lines(entries: list[dict]) -> list[dict]:
 
 
 def test_one_article_is_followed_through_every_stage_by_its_id(run_log):
-    from newsdive.article import url_id
+    from newsdive.model.article import url_id
 
     article_id = url_id("http://www.testpaper.example/news/glassworks-reopens")
     journey = [e for e in _lines(run_log)
@@ -71,7 +71,7 @@ def test_a_failed_record_is_logged_with_the_id_its_dead_letter_keeps(run_log):
 
 
 def test_the_template_has_pipeline_alarms_and_a_dashboard():
-    from newsdive.local.stack import load_template
+    from newsdive_tools.local.template import load_template
 
     resources = load_template(ROOT / "infra" / "template.yaml")["Resources"]
     alarms = {k for k, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}

@@ -64,7 +64,7 @@ def test_the_summary_check_ignores_what_differs_from_run_to_run():
 
 
 def test_the_cost_block_is_the_bench_account(tmp_path):
-    from newsdive.bench.pipeline import cost_lines
+    from newsdive_tools.bench.pipeline import cost_lines
 
     figures = {"cost": {"prices_date": "2025-06", "usd_per_million_articles": 50.0, "by_part": {"s3": 10.0}},
                "fixed_monthly": {"usd_per_month": 4.0, "alarms": 9, "dashboards": 1, "by_part": {"alarms": 0.9},

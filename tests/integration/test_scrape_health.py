@@ -49,7 +49,7 @@ def _raw_pages(stack, session) -> int:
 
 
 def _cli(*args: str) -> str:
-    from newsdive.health import main
+    from newsdive_tools.health import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
@@ -59,9 +59,9 @@ def _cli(*args: str) -> str:
 
 @pytest.fixture(scope="module")
 def run() -> Run:
-    from newsdive.local.pump import EventPump
-    from newsdive.local.runner import local_stack, upload_sources
-    from newsdive.local.sample_server import SampleWebServer
+    from newsdive_tools.local.pump import EventPump
+    from newsdive_tools.local.runner import local_stack, upload_sources
+    from newsdive_tools.local.sample_server import SampleWebServer
 
     with SampleWebServer(SITES) as web, local_stack(env_overrides={
         "FETCH_ALLOW_HOSTS": web.address, "FETCH_HOST_MAP": web.host_map(), "FETCH_HOST_INTERVAL_SECONDS": "0.05",
@@ -154,8 +154,8 @@ def test_sources_health_command_reads_the_crawl_table(run):
 
 
 def test_the_schedule_emits_what_the_source_alarms_watch(run):
-    from newsdive.local.stack import translate_template
-    from newsdive.paths import template_path
+    from newsdive_tools.local.template import translate_template
+    from newsdive_tools.paths import template_path
 
     resources = translate_template(template_path())["Resources"]
     alarms = {k: resources[k]["Properties"] for k in ("StaleSourceAlarm", "SourceParseQualityAlarm")}

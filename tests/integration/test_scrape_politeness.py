@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from newsdive.fetch import Fetcher, FetchPolicy
-from newsdive.messages import ScrapeRequest
-from newsdive.scrape import Scraper, scrape
-from newsdive.sources import Source
-from newsdive.storage.crawl import FeedState, RegistryEntry, RobotsRecord, ScrapeOutcome
+from newsdive.model.messages import ScrapeRequest
+from newsdive.model.sources import Source
+from newsdive.scrape.fetch import Fetcher, FetchPolicy
+from newsdive.scrape.stage import Scraper, scrape
 from newsdive.storage.crawl_dynamo import DynamoCrawlControl
+from newsdive.storage.ports import FeedState, RegistryEntry, RobotsRecord, ScrapeOutcome
 
 SITES = Path(__file__).resolve().parents[1] / "fixtures" / "sites"
 SLOT = "2026-11-21T06:00:00+00:00"
@@ -24,7 +24,7 @@ SLOT = "2026-11-21T06:00:00+00:00"
 
 @pytest.fixture(scope="module")
 def stack():
-    from newsdive.local.runner import local_stack
+    from newsdive_tools.local.runner import local_stack
 
     with local_stack() as (deployed, session):
         yield deployed, session
@@ -68,7 +68,7 @@ def control(stack):
 
 
 def test_two_concurrent_scrapes_of_one_domain_keep_its_rate(control):
-    from newsdive.local.sample_server import SampleWebServer
+    from newsdive_tools.local.sample_server import SampleWebServer
 
     interval = 0.4
     sources = [

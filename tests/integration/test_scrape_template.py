@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from newsdive.local.stack import translate_template
-from newsdive.paths import template_path
+from newsdive_tools.local.template import translate_template
+from newsdive_tools.paths import template_path
 
 
 @pytest.fixture(scope="module")

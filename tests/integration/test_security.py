@@ -21,8 +21,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from newsdive.errors import BlockedDestinationError, is_permanent
-from newsdive.fetch import Fetcher, FetchPolicy
+from newsdive.model.errors import BlockedDestinationError, is_permanent
+from newsdive.scrape.fetch import Fetcher, FetchPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -56,7 +56,7 @@ def test_checkov_finds_nothing_that_is_not_explained(checkov_report):
 
 
 def test_every_checkov_skip_says_why_in_the_template():
-    from newsdive.local.stack import load_template
+    from newsdive_tools.local.template import load_template
 
     skips = 0
     for logical_id, resource in load_template(TEMPLATE)["Resources"].items():
@@ -84,7 +84,7 @@ def _statements(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any
 
 @pytest.fixture(scope="module")
 def translated() -> dict[str, Any]:
-    from newsdive.local.stack import translate_template
+    from newsdive_tools.local.template import translate_template
 
     return translate_template(TEMPLATE)
 

@@ -13,14 +13,8 @@ from urllib.parse import unquote_plus
 import boto3
 import pytest
 
-from newsdive.local.stack import (
-    LocalStack,
-    QueueTrigger,
-    ScheduleTrigger,
-    StackDeployError,
-    StreamTrigger,
-    deploy_stack,
-)
+from newsdive_tools.local.deploy import deploy_stack
+from newsdive_tools.local.stack import LocalStack, QueueTrigger, ScheduleTrigger, StackDeployError, StreamTrigger
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -432,15 +426,16 @@ def test_make_deploy_uploads_the_named_sources_file_to_the_stacks_raw_bucket(sta
     bucket = stack.outputs["RawBucketName"]
     assert bucket == stack.buckets["RawBucket"] and bucket.startswith("newsdive-raw-")
     body = client(session, endpoint_url, "s3").get_object(Bucket=bucket, Key="config/sources.json")["Body"].read()
-    from newsdive.sources import load_sources, parse_sources
+    from newsdive.model.sources import parse_sources
+    from newsdive_tools.sources_file import load_sources
 
     assert parse_sources(body) == load_sources(example)
     assert f"s3://{bucket}/config/sources.json" in capsys.readouterr().out
 
 
 def test_the_example_sources_file_lists_real_outlets_from_the_catalog():
-    from newsdive.catalog import load_catalog
-    from newsdive.sources import load_sources
+    from newsdive.model.catalog import load_catalog
+    from newsdive_tools.sources_file import load_sources
 
     catalog = {o.id: o for o in load_catalog().outlets}
     sources = load_sources(ROOT / "infra" / "sources.example.json")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newsdive.sources import Bias
+from newsdive.model.sources import Bias
+from newsdive.model.story import Member, StoryRecord, with_member
 from newsdive.storage.aws import DynamoStoryRepository
-from newsdive.story import Member, StoryRecord, with_member
 
 T0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
 def test_a_brief_carries_centroid_times_and_the_named_weekdays():
-    from newsdive.bias import BlindspotRule
-    from newsdive.local.runner import local_stack
+    from newsdive.aggregate.bias import BlindspotRule
+    from newsdive_tools.local.runner import local_stack
 
     with local_stack() as (deployed, session):
         ddb = session.client("dynamodb", endpoint_url=deployed.endpoint_url, region_name=deployed.region)

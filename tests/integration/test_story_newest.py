@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from newsdive.sources import Bias
+from newsdive.model.sources import Bias
+from newsdive.model.story import Member, StoryRecord
 from newsdive.storage.aws import DynamoStoryRepository
-from newsdive.story import Member, StoryRecord
 
 T0 = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def repository():
-    from newsdive.local.runner import local_stack
+    from newsdive_tools.local.runner import local_stack
 
     with local_stack() as (deployed, session):
         ddb = session.client("dynamodb", endpoint_url=deployed.endpoint_url, region_name=deployed.region)
@@ -49,7 +49,7 @@ class _Counting:
 
 
 def test_the_newest_overall_are_merged_from_the_categories_reading_about_what_they_return(repository):
-    from newsdive.classify import CATEGORIES
+    from newsdive.aggregate.classify import CATEGORIES
 
     # Every category has stories, and the window is lopsided: politics every 3 minutes, sports every 7.
     times = {f"pol-{n:02d}": ("politics", 3 * n) for n in range(60)}

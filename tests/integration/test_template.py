@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from newsdive import settings as cfg
-from newsdive.local.stack import load_template, translate_template
+from newsdive.runtime import settings as cfg
+from newsdive_tools.local.template import load_template, translate_template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -360,7 +360,7 @@ def test_every_work_queue_redrives_to_a_dead_letter_queue(cfn):
 
 
 def test_the_queue_fed_functions_know_their_queues_max_receive_count(cfn):
-    # newsdive.fifo holds a record behind another's failure only below this count: both must be the same number
+    # newsdive.runtime.fifo holds a record behind another's failure only below this count: both must be the same number
     # (and parse counts a failure on a page's last delivery against its source)
     for function, queue in (("AggregateFunction", "AggregateQueue"), ("ParseFunction", "ParseQueue")):
         redrive = cfn["Resources"][queue]["Properties"]["RedrivePolicy"]
@@ -581,11 +581,11 @@ def test_parse_and_scrape_event_sources_have_a_maximum_concurrency(cfn):
 
 
 def test_names_are_valid_and_unique_per_region_whatever_the_stack_is_called(cfn):
-    from newsdive.local.stack import _Resolver
+    from newsdive_tools.local.intrinsics import Resolver
 
     stack_name = "My-Very-Long-Stack-Name-In-Upper-Case-That-Goes-On-And-On-For-A-While"
     stack_id = f"arn:aws:cloudformation:eu-west-1:123456789012:stack/{stack_name}/0c8e3a40-5f5b-11ef-a1b2-0a1b2c3d4e5f"
-    resolver = _Resolver(cfn, parameters={}, pseudo={"AWS::StackId": stack_id, "AWS::StackName": stack_name,
+    resolver = Resolver(cfn, parameters={}, pseudo={"AWS::StackId": stack_id, "AWS::StackName": stack_name,
                                                      "AWS::Region": "eu-west-1", "AWS::AccountId": "123456789012",
                                                      "AWS::Partition": "aws"},
                          physical_ids={}, attribute=lambda *a: "")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from newsdive.article import Article, SourceRef, url_id
-from newsdive.sources import Bias
+from newsdive.model.article import Article, SourceRef, url_id
+from newsdive.model.sources import Bias
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 

@@ -7,15 +7,14 @@ translated into newsdive's typed errors here and nowhere else.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from newsdive.errors import NotFoundError, StorageError, StorageRejectedError, VersionConflictError
+from newsdive.model.errors import NotFoundError, StorageError, StorageRejectedError, VersionConflictError
+from newsdive.model.story import StoryRecord, story_doc, story_from_doc
 from newsdive.storage.clients import client as cached_client
+from newsdive.storage.clients import translated
+from newsdive.storage.dynamodb import batch_get, s_value
 from newsdive.storage.ports import (
     POSTINGS_CAP,
     CandidateIndex,
@@ -27,20 +26,6 @@ from newsdive.storage.ports import (
     StoryBrief,
     StoryRepository,
 )
-from newsdive.story import StoryRecord, story_doc, story_from_doc
-
-
-@contextmanager
-def _translated(what: str) -> Iterator[None]:
-    try:
-        yield
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == "ConditionalCheckFailedException":
-            raise VersionConflictError(f"{what}: condition failed") from exc
-        if code in ("NoSuchKey", "404", "NotFound", "ResourceNotFoundException"):
-            raise NotFoundError(f"{what}: not found") from exc
-        raise StorageError(f"{what}: {code or exc}") from exc
 
 
 class S3ObjectStore(ObjectStore):
@@ -49,7 +34,7 @@ class S3ObjectStore(ObjectStore):
         self._s3 = client or cached_client("s3")
 
     def get(self, key: str) -> StoredObject:
-        with _translated(f"s3://{self.bucket}/{key}"):
+        with translated(f"s3://{self.bucket}/{key}"):
             response = self._s3.get_object(Bucket=self.bucket, Key=key)
             return StoredObject(
                 body=response["Body"].read(),
@@ -60,7 +45,7 @@ class S3ObjectStore(ObjectStore):
 
     def head(self, key: str) -> Mapping[str, str] | None:
         try:
-            with _translated(f"s3://{self.bucket}/{key}"):
+            with translated(f"s3://{self.bucket}/{key}"):
                 return self._s3.head_object(Bucket=self.bucket, Key=key).get("Metadata", {})
         except NotFoundError:
             return None
@@ -80,18 +65,18 @@ class S3ObjectStore(ObjectStore):
             extra["CacheControl"] = cache_control
         if content_encoding:
             extra["ContentEncoding"] = content_encoding
-        with _translated(f"s3://{self.bucket}/{key}"):
+        with translated(f"s3://{self.bucket}/{key}"):
             self._s3.put_object(
                 Bucket=self.bucket, Key=key, Body=body, ContentType=content_type, Metadata=dict(metadata or {}), **extra
             )
 
     def delete(self, key: str) -> None:
-        with _translated(f"s3://{self.bucket}/{key}"):
+        with translated(f"s3://{self.bucket}/{key}"):
             self._s3.delete_object(Bucket=self.bucket, Key=key)
 
     def keys(self, prefix: str) -> list[str]:
         out: list[str] = []
-        with _translated(f"s3://{self.bucket}/{prefix}"):
+        with translated(f"s3://{self.bucket}/{prefix}"):
             for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 out.extend(obj["Key"] for obj in page.get("Contents", []))
         return sorted(out)
@@ -112,16 +97,12 @@ class SqsQueue(MessageQueue):
             if self.queue_url.endswith(".fifo"):  # one message group: one consumer at a time (the template says why)
                 for entry in entries:
                     entry["MessageGroupId"] = FIFO_GROUP
-            with _translated(f"sqs {self.queue_url}"):
+            with translated(f"sqs {self.queue_url}"):
                 response = self._sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             if response.get("Failed"):
                 failed = response["Failed"][0]
                 error = StorageRejectedError if failed.get("SenderFault") else StorageError
                 raise error(f"sqs {self.queue_url}: {failed.get('Code')}: {failed.get('Message')}")
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
 
 
 class DynamoCrawlState(CrawlState):
@@ -132,16 +113,17 @@ class DynamoCrawlState(CrawlState):
         self._ddb = client or cached_client("dynamodb")
 
     def seen(self, url_ids: Sequence[str]) -> set[str]:
-        keys = [{"pk": _s(f"URL#{u}")} for u in dict.fromkeys(url_ids)]
-        found = _batch_get(self._ddb, self.table, keys, projection="pk")
+        keys = [{"pk": s_value(f"URL#{u}")} for u in dict.fromkeys(url_ids)]
+        found = batch_get(self._ddb, self.table, keys, projection="pk")
         return {item["pk"]["S"].removeprefix("URL#") for item in found}
 
     def mark_seen(self, url_id: str, *, url: str, ttl_seconds: int, now: float) -> bool:
         try:
-            with _translated(f"{self.table} URL#{url_id}"):
+            with translated(f"{self.table} URL#{url_id}"):
                 self._ddb.put_item(
                     TableName=self.table,
-                    Item={"pk": _s(f"URL#{url_id}"), "url": _s(url), "expires_at": {"N": str(int(now + ttl_seconds))}},
+                    Item={"pk": s_value(f"URL#{url_id}"), "url": s_value(url),
+                          "expires_at": {"N": str(int(now + ttl_seconds))}},
                     ConditionExpression="attribute_not_exists(pk)",
                 )
         except VersionConflictError:
@@ -150,13 +132,13 @@ class DynamoCrawlState(CrawlState):
 
     def claim_slot(self, source_id: str, *, slot: str, due_after: str) -> bool:
         try:
-            with _translated(f"{self.table} SOURCE#{source_id}"):
+            with translated(f"{self.table} SOURCE#{source_id}"):
                 self._ddb.update_item(
                     TableName=self.table,
-                    Key={"pk": _s(f"SOURCE#{source_id}")},
+                    Key={"pk": s_value(f"SOURCE#{source_id}")},
                     UpdateExpression="SET last_slot = :slot",
                     ConditionExpression="attribute_not_exists(last_slot) OR last_slot <= :due",
-                    ExpressionAttributeValues={":slot": _s(slot), ":due": _s(due_after)},
+                    ExpressionAttributeValues={":slot": s_value(slot), ":due": s_value(due_after)},
                 )
         except VersionConflictError:
             return False
@@ -171,22 +153,22 @@ class DynamoStoryRepository(StoryRepository):
         self._ddb = client or cached_client("dynamodb")
 
     def get(self, story_id: str) -> StoryRecord | None:
-        with _translated(f"{self.table} {story_id}"):
+        with translated(f"{self.table} {story_id}"):
             item = self._ddb.get_item(
-                TableName=self.table, Key={"story_id": _s(story_id)}, ConsistentRead=True
+                TableName=self.table, Key={"story_id": s_value(story_id)}, ConsistentRead=True
             ).get("Item")
         return story_from_item(item) if item else None
 
     def get_many(self, story_ids: Sequence[str]) -> dict[str, StoryRecord]:
-        keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
+        keys = [{"story_id": s_value(s)} for s in dict.fromkeys(story_ids)]
         if not keys:
             return {}
         return {item["story_id"]["S"]: story_from_item(item)
-                for item in _batch_get(self._ddb, self.table, keys, projection=None, consistent=True)}
+                for item in batch_get(self._ddb, self.table, keys, projection=None, consistent=True)}
 
     def get_centroids(self, story_ids: Sequence[str]) -> dict[str, tuple[dict[str, float], str | None]]:
-        keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
-        items = _batch_get(self._ddb, self.table, keys, projection="story_id, centroid, updated_at")
+        keys = [{"story_id": s_value(s)} for s in dict.fromkeys(story_ids)]
+        items = batch_get(self._ddb, self.table, keys, projection="story_id, centroid, updated_at")
         return {
             item["story_id"]["S"]: (json.loads(item["centroid"]["S"]), item.get("updated_at", {}).get("S"))
             for item in items
@@ -194,8 +176,8 @@ class DynamoStoryRepository(StoryRepository):
         }
 
     def get_briefs(self, story_ids: Sequence[str]) -> dict[str, StoryBrief]:
-        keys = [{"story_id": _s(s)} for s in dict.fromkeys(story_ids)]
-        items = _batch_get(self._ddb, self.table, keys,
+        keys = [{"story_id": s_value(s)} for s in dict.fromkeys(story_ids)]
+        items = batch_get(self._ddb, self.table, keys,
                            projection="story_id, centroid, updated_at, published_at, merged_into, weekdays")
         return {
             item["story_id"]["S"]: StoryBrief(
@@ -220,7 +202,7 @@ class DynamoStoryRepository(StoryRepository):
                 "ExpressionAttributeNames": {"#v": "version"},
                 "ExpressionAttributeValues": {":v": {"N": str(expected_version)}},
             }
-        with _translated(f"{self.table} {story.story_id}"):
+        with translated(f"{self.table} {story.story_id}"):
             self._ddb.put_item(TableName=self.table, Item=story_to_item(stored), **condition)
         return stored
 
@@ -233,7 +215,7 @@ class DynamoStoryRepository(StoryRepository):
         items read instead of 20 from each of 8 categories (a query's read units count every item it returns).
         A partition read on again gets a page twice as large, so a lopsided window costs a few more requests,
         not one per story."""
-        from newsdive.classify import CATEGORIES
+        from newsdive.aggregate.classify import CATEGORIES
 
         if blindspot:
             partitions = [("by_blindspot", "blindspot", side) for side in ("left", "right")]
@@ -265,13 +247,13 @@ class _Partition:
         self.repository, self.items, self.done, self.pages, self.last_page = repository, [], False, 0, 0
         self.query: dict[str, Any] = {
             "TableName": repository.table, "IndexName": index_name, "KeyConditionExpression": "#a = :v",
-            "ExpressionAttributeNames": {"#a": attribute}, "ExpressionAttributeValues": {":v": _s(value)},
+            "ExpressionAttributeNames": {"#a": attribute}, "ExpressionAttributeValues": {":v": s_value(value)},
             "ScanIndexForward": False,
         }
         self.label = f"{repository.table} {index_name}={value}"
 
     def read(self, size: int) -> None:
-        with _translated(self.label):
+        with translated(self.label):
             response = self.repository._ddb.query(**self.query, Limit=max(1, size))
         self.items.extend(response.get("Items", []))
         self.pages, self.last_page = self.pages + 1, max(1, size)
@@ -283,24 +265,24 @@ class _Partition:
 
 def story_to_item(story: StoryRecord) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "story_id": _s(story.story_id),
+        "story_id": s_value(story.story_id),
         "version": {"N": str(story.version)},
-        "centroid": _s(json.dumps(story.centroid, sort_keys=True)),
-        "doc": _s(story_doc(story)),
+        "centroid": s_value(json.dumps(story.centroid, sort_keys=True)),
+        "doc": s_value(story_doc(story)),
     }
     if story.merged_into:
-        item["merged_into"] = _s(story.merged_into)  # a redirect: no index attributes, so no index lists it
+        item["merged_into"] = s_value(story.merged_into)  # a redirect: no index attributes, so no index lists it
     else:
-        item["category"] = _s(story.category)
-        item["sort_key"] = _s(story.sort_key)
+        item["category"] = s_value(story.category)
+        item["sort_key"] = s_value(story.sort_key)
     if story.updated_at:
-        item["updated_at"] = _s(story.updated_at.isoformat())
+        item["updated_at"] = s_value(story.updated_at.isoformat())
     if story.published_at:
-        item["published_at"] = _s(story.published_at.isoformat())
+        item["published_at"] = s_value(story.published_at.isoformat())
     if story.weekdays:
-        item["weekdays"] = _s(",".join(str(day) for day in story.weekdays))  # "0,3": read with the brief
+        item["weekdays"] = s_value(",".join(str(day) for day in story.weekdays))  # "0,3": read with the brief
     if story.blindspot and not story.merged_into:
-        item["blindspot"] = _s(story.blindspot.value)  # sparse attribute: only blindspots enter that index
+        item["blindspot"] = s_value(story.blindspot.value)  # sparse attribute: only blindspots enter that index
     return item
 
 
@@ -317,22 +299,23 @@ class DynamoCandidateIndex(CandidateIndex):
         self._ddb = client or cached_client("dynamodb")
 
     def lookup(self, keys: Sequence[str]) -> dict[str, set[str]]:
-        items = _batch_get(self._ddb, self.table, [{"pk": _s(f"T#{k}")} for k in dict.fromkeys(keys)], "pk, stories")
+        items = batch_get(self._ddb, self.table, [{"pk": s_value(f"T#{k}")} for k in dict.fromkeys(keys)],
+                          "pk, stories")
         return {item["pk"]["S"][2:]: set(item.get("stories", {}).get("SS", [])) for item in items}
 
     def post(self, keys: Sequence[str], story_id: str, *, ttl_seconds: int, now: float) -> None:
         for key in dict.fromkeys(keys):
             try:
-                with _translated(f"{self.table} T#{key}"):
+                with translated(f"{self.table} T#{key}"):
                     self._ddb.update_item(
                         TableName=self.table,
-                        Key={"pk": _s(f"T#{key}")},
+                        Key={"pk": s_value(f"T#{key}")},
                         UpdateExpression="ADD stories :s SET expires_at = :e",
                         ConditionExpression="attribute_not_exists(stories) OR size(stories) < :cap "
                         "OR contains(stories, :id)",
                         ExpressionAttributeValues={
                             ":s": {"SS": [story_id]},
-                            ":id": _s(story_id),
+                            ":id": s_value(story_id),
                             ":e": {"N": str(int(now + ttl_seconds))},
                             ":cap": {"N": str(POSTINGS_CAP)},
                         },
@@ -341,18 +324,18 @@ class DynamoCandidateIndex(CandidateIndex):
                 continue  # key is full: the term is too common to be useful
 
     def assignment(self, article_id: str) -> str | None:
-        with _translated(f"{self.table} A#{article_id}"):
+        with translated(f"{self.table} A#{article_id}"):
             item = self._ddb.get_item(
-                TableName=self.table, Key={"pk": _s(f"A#{article_id}")}, ConsistentRead=True
+                TableName=self.table, Key={"pk": s_value(f"A#{article_id}")}, ConsistentRead=True
             ).get("Item")
         return item["story_id"]["S"] if item else None
 
     def claim_assignment(self, article_id: str, story_id: str) -> str:
         try:
-            with _translated(f"{self.table} A#{article_id}"):
+            with translated(f"{self.table} A#{article_id}"):
                 self._ddb.put_item(
                     TableName=self.table,
-                    Item={"pk": _s(f"A#{article_id}"), "story_id": _s(story_id)},
+                    Item={"pk": s_value(f"A#{article_id}"), "story_id": s_value(story_id)},
                     ConditionExpression="attribute_not_exists(pk)",
                 )
         except VersionConflictError:
@@ -363,32 +346,9 @@ class DynamoCandidateIndex(CandidateIndex):
         return story_id
 
     def reassign(self, article_id: str, story_id: str) -> None:
-        with _translated(f"{self.table} A#{article_id}"):
-            self._ddb.put_item(TableName=self.table, Item={"pk": _s(f"A#{article_id}"), "story_id": _s(story_id)})
-
-
-def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], projection: str | None, *,
-               consistent: bool = False) -> list[dict[str, Any]]:
-    """BatchGetItem in chunks of 100, retrying unprocessed keys with a short backoff (a batch answers at most
-    16 MB: whole stories beyond that come back unprocessed and are read in the next round)."""
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), 100):
-        request: dict[str, Any] = {table: {"Keys": keys[start : start + 100]}}
-        if projection:
-            request[table]["ProjectionExpression"] = projection
-        if consistent:
-            request[table]["ConsistentRead"] = True
-        for attempt in range(8):
-            with _translated(f"{table} batch_get"):
-                response = ddb.batch_get_item(RequestItems=request)
-            found.extend(response.get("Responses", {}).get(table, []))
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(min(1.0, 0.02 * 2**attempt))
-        else:
-            raise StorageError(f"{table}: batch_get left keys unprocessed")
-    return found
+        with translated(f"{self.table} A#{article_id}"):
+            self._ddb.put_item(TableName=self.table, Item={"pk": s_value(f"A#{article_id}"),
+                                                           "story_id": s_value(story_id)})
 
 
 class CloudFrontCdn(Cdn):
@@ -399,7 +359,7 @@ class CloudFrontCdn(Cdn):
         self._cloudfront = client or cached_client("cloudfront")
 
     def invalidate(self, paths: Sequence[str], *, reference: str) -> str:
-        with _translated(f"distribution {self.distribution_id}"):
+        with translated(f"distribution {self.distribution_id}"):
             response = self._cloudfront.create_invalidation(
                 DistributionId=self.distribution_id,
                 InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": list(paths)},

@@ -15,9 +15,11 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from newsdive.errors import StorageError, VersionConflictError
-from newsdive.storage.aws import DynamoCrawlState, _s, _translated
-from newsdive.storage.crawl import (
+from newsdive.model.errors import VersionConflictError
+from newsdive.storage.aws import DynamoCrawlState
+from newsdive.storage.clients import translated
+from newsdive.storage.dynamodb import batch_get, n_as_int, n_value, s_or_none, s_value
+from newsdive.storage.ports import (
     FAILURE_PREFIX,
     PARSE_PREFIX,
     CrawlControl,
@@ -35,50 +37,12 @@ _ROBOTS_MAX_STORED = 300_000  # compressed bytes; DynamoDB items stop at 400 KB
 _NUMERIC_HEALTH = frozenset({"expires_at"})
 
 
-def _batch_get(ddb: Any, table: str, keys: list[dict[str, Any]], projection: str | None,
-               names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """BatchGetItem in chunks of 100 (optionally projected), retrying unprocessed keys with a short backoff."""
-    found: list[dict[str, Any]] = []
-    for start in range(0, len(keys), 100):
-        spec: dict[str, Any] = {"Keys": keys[start : start + 100]}
-        if projection:
-            spec["ProjectionExpression"] = projection
-        if names:
-            spec["ExpressionAttributeNames"] = dict(names)
-        request: dict[str, Any] = {table: spec}
-        for attempt in range(8):
-            with _translated(f"{table} batch_get"):
-                response = ddb.batch_get_item(RequestItems=request)
-            found.extend(response.get("Responses", {}).get(table, []))
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(min(1.0, 0.02 * 2**attempt))
-        else:
-            raise StorageError(f"{table}: batch_get left keys unprocessed")
-    return found
-
-
-def _n(value: float | int) -> dict[str, str]:
-    return {"N": f"{value:.6f}" if isinstance(value, float) else str(value)}
-
-
-def _opt_s(item: Mapping[str, Any], name: str) -> str | None:
-    value = item.get(name)
-    return value["S"] if value and "S" in value else None
-
-
-def _int(item: Mapping[str, Any], name: str) -> int:
-    value = item.get(name)
-    return int(float(value["N"])) if value and "N" in value else 0
-
-
 class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
     def __init__(self, table: str, client: Any = None) -> None:
         super().__init__(table, client)
 
     def _update(self, what: str, **kwargs: Any) -> dict[str, Any]:
-        with _translated(f"{self.table} {what}"):
+        with translated(f"{self.table} {what}"):
             return self._ddb.update_item(TableName=self.table, **kwargs)
 
     # --- schedule: a slot is claimed only when the source's next check has come --------------------------
@@ -86,11 +50,11 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
         try:
             self._update(
                 f"SOURCE#{source_id}",
-                Key={"pk": _s(f"SOURCE#{source_id}")},
+                Key={"pk": s_value(f"SOURCE#{source_id}")},
                 UpdateExpression="SET last_slot = :slot",
                 ConditionExpression="(attribute_not_exists(last_slot) OR last_slot <= :due) "
                 "AND (attribute_not_exists(next_check_at) OR next_check_at <= :slot)",
-                ExpressionAttributeValues={":slot": _s(slot), ":due": _s(due_after)},
+                ExpressionAttributeValues={":slot": s_value(slot), ":due": s_value(due_after)},
             )
         except VersionConflictError:
             return False
@@ -98,7 +62,7 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
 
     # --- politeness ---------------------------------------------------------------------------------------
     def reserve_host(self, host: str, *, interval: float, now: float, max_wait: float) -> float | None:
-        key = {"pk": _s(f"HOST#{host}")}
+        key = {"pk": s_value(f"HOST#{host}")}
         now, interval = round(now, 6), round(interval, 6)  # what the table stores: slots stay exactly spaced
         for _ in range(5):
             try:  # the host is idle: take the slot now
@@ -106,8 +70,8 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
                     f"HOST#{host}", Key=key,
                     UpdateExpression="SET next_at = :next, expires_at = :exp",
                     ConditionExpression="attribute_not_exists(next_at) OR next_at <= :now",
-                    ExpressionAttributeValues={":next": _n(now + interval), ":now": _n(now),
-                                               ":exp": _n(int(now) + _HOST_TTL)},
+                    ExpressionAttributeValues={":next": n_value(now + interval), ":now": n_value(now),
+                                               ":exp": n_value(int(now) + _HOST_TTL)},
                 )
                 return now
             except VersionConflictError:
@@ -117,14 +81,15 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
                     f"HOST#{host}", Key=key,
                     UpdateExpression="SET next_at = next_at + :i, expires_at = :exp",
                     ConditionExpression="next_at > :now AND next_at <= :limit",
-                    ExpressionAttributeValues={":i": _n(interval), ":now": _n(now), ":limit": _n(now + max_wait),
-                                               ":exp": _n(int(now) + _HOST_TTL)},
+                    ExpressionAttributeValues={":i": n_value(interval), ":now": n_value(now),
+                                               ":limit": n_value(now + max_wait),
+                                               ":exp": n_value(int(now) + _HOST_TTL)},
                     ReturnValues="UPDATED_NEW",
                 )
                 return round(float(response["Attributes"]["next_at"]["N"]) - interval, 6)
             except VersionConflictError:
                 pass
-            with _translated(f"{self.table} HOST#{host}"):
+            with translated(f"{self.table} HOST#{host}"):
                 item = self._ddb.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item") or {}
             if "next_at" in item and float(item["next_at"]["N"]) > now + max_wait:
                 return None
@@ -132,54 +97,54 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
         return None
 
     def get_robots(self, origin: str) -> RobotsRecord | None:
-        with _translated(f"{self.table} ROBOTS#{origin}"):
-            item = self._ddb.get_item(TableName=self.table, Key={"pk": _s(f"ROBOTS#{origin}")}).get("Item")
+        with translated(f"{self.table} ROBOTS#{origin}"):
+            item = self._ddb.get_item(TableName=self.table, Key={"pk": s_value(f"ROBOTS#{origin}")}).get("Item")
         if not item:
             return None
         body = item.get("body", {}).get("B", b"")
-        return RobotsRecord(origin=origin, status=_int(item, "status"), body=gzip.decompress(body) if body else b"",
+        return RobotsRecord(origin=origin, status=n_as_int(item, "status"), body=gzip.decompress(body) if body else b"",
                             fetched_at=float(item["fetched_at"]["N"]), expires_at=float(item["expires_at"]["N"]))
 
     def put_robots(self, record: RobotsRecord) -> None:
         body = gzip.compress(record.body, mtime=0)
         if len(body) > _ROBOTS_MAX_STORED:
             return  # too big to cache across containers; the warm cache still holds it
-        with _translated(f"{self.table} ROBOTS#{record.origin}"):
+        with translated(f"{self.table} ROBOTS#{record.origin}"):
             self._ddb.put_item(TableName=self.table, Item={
-                "pk": _s(f"ROBOTS#{record.origin}"), "status": _n(record.status), "body": {"B": body},
-                "fetched_at": _n(record.fetched_at), "expires_at": _n(int(record.expires_at)),
+                "pk": s_value(f"ROBOTS#{record.origin}"), "status": n_value(record.status), "body": {"B": body},
+                "fetched_at": n_value(record.fetched_at), "expires_at": n_value(int(record.expires_at)),
             })
 
     # --- incremental --------------------------------------------------------------------------------------
     def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
-        from newsdive.article import url_id
+        from newsdive.model.article import url_id
 
         by_key = {f"FEED#{url_id(u)}": u for u in dict.fromkeys(urls)}
-        items = _batch_get(self._ddb, self.table, [{"pk": _s(k)} for k in by_key],
+        items = batch_get(self._ddb, self.table, [{"pk": s_value(k)} for k in by_key],
                            "pk, etag, last_modified, digest, checked_at, changed_at, unchanged, next_check_at")
         out = {}
         for item in items:
             url = by_key[item["pk"]["S"]]
-            out[url] = FeedState(url=url, etag=_opt_s(item, "etag"), last_modified=_opt_s(item, "last_modified"),
-                                 digest=_opt_s(item, "digest"), checked_at=_opt_s(item, "checked_at"),
-                                 changed_at=_opt_s(item, "changed_at"), unchanged=_int(item, "unchanged"),
-                                 next_check_at=_opt_s(item, "next_check_at"))
+            out[url] = FeedState(url=url, etag=s_or_none(item, "etag"), last_modified=s_or_none(item, "last_modified"),
+                                 digest=s_or_none(item, "digest"), checked_at=s_or_none(item, "checked_at"),
+                                 changed_at=s_or_none(item, "changed_at"), unchanged=n_as_int(item, "unchanged"),
+                                 next_check_at=s_or_none(item, "next_check_at"))
         return out
 
     def put_feed_state(self, state: FeedState, *, ttl_seconds: int, now: float) -> None:
-        from newsdive.article import url_id
+        from newsdive.model.article import url_id
 
-        item: dict[str, Any] = {"pk": _s(f"FEED#{url_id(state.url)}"), "url": _s(state.url),
-                                "unchanged": _n(state.unchanged), "expires_at": _n(int(now + ttl_seconds))}
+        item: dict[str, Any] = {"pk": s_value(f"FEED#{url_id(state.url)}"), "url": s_value(state.url),
+                                "unchanged": n_value(state.unchanged), "expires_at": n_value(int(now + ttl_seconds))}
         for name in ("etag", "last_modified", "digest", "checked_at", "changed_at", "next_check_at"):
             value = getattr(state, name)
             if value:
-                item[name] = _s(value)
-        with _translated(f"{self.table} FEED#{state.url}"):
+                item[name] = s_value(value)
+        with translated(f"{self.table} FEED#{state.url}"):
             self._ddb.put_item(TableName=self.table, Item=item)
 
     def source_states(self, source_ids: Sequence[str]) -> dict[str, SourceState]:
-        items = _batch_get(self._ddb, self.table, [{"pk": _s(f"SOURCE#{s}")} for s in dict.fromkeys(source_ids)],
+        items = batch_get(self._ddb, self.table, [{"pk": s_value(f"SOURCE#{s}")} for s in dict.fromkeys(source_ids)],
                            "pk, #n, last_slot, next_check_at, first_seen_at, last_attempt_at, last_success_at, "
                            "last_new_item_at, "
                            "last_error, error_streak, discovered_feeds, discovered_at", names={"#n": "name"})
@@ -188,33 +153,34 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
             sid = item["pk"]["S"].removeprefix("SOURCE#")
             discovered = tuple(v["S"] for v in item.get("discovered_feeds", {}).get("L", []))
             out[sid] = SourceState(
-                source_id=sid, name=_opt_s(item, "name") or "", last_slot=_opt_s(item, "last_slot"),
-                next_check_at=_opt_s(item, "next_check_at"), first_seen_at=_opt_s(item, "first_seen_at"),
-                last_attempt_at=_opt_s(item, "last_attempt_at"),
-                last_success_at=_opt_s(item, "last_success_at"), last_new_item_at=_opt_s(item, "last_new_item_at"),
-                last_error=_opt_s(item, "last_error"), error_streak=_int(item, "error_streak"),
-                discovered_feeds=discovered, discovered_at=_opt_s(item, "discovered_at"))
+                source_id=sid, name=s_or_none(item, "name") or "", last_slot=s_or_none(item, "last_slot"),
+                next_check_at=s_or_none(item, "next_check_at"), first_seen_at=s_or_none(item, "first_seen_at"),
+                last_attempt_at=s_or_none(item, "last_attempt_at"),
+                last_success_at=s_or_none(item, "last_success_at"), last_new_item_at=s_or_none(item,
+                                                                                               "last_new_item_at"),
+                last_error=s_or_none(item, "last_error"), error_streak=n_as_int(item, "error_streak"),
+                discovered_feeds=discovered, discovered_at=s_or_none(item, "discovered_at"))
         return out
 
     def record_scrape(self, source_id: str, outcome: ScrapeOutcome) -> None:
-        key = {"pk": _s(f"SOURCE#{source_id}")}
+        key = {"pk": s_value(f"SOURCE#{source_id}")}
         sets = ["#n = :name", "last_attempt_at = :at", "first_seen_at = if_not_exists(first_seen_at, :at)"]
-        values: dict[str, Any] = {":name": _s(outcome.name), ":at": _s(outcome.at)}
+        values: dict[str, Any] = {":name": s_value(outcome.name), ":at": s_value(outcome.at)}
         if outcome.stored:
             sets.append("last_new_item_at = :at")
         if outcome.next_check_at:
             sets.append("next_check_at = :next")
-            values[":next"] = _s(outcome.next_check_at)
+            values[":next"] = s_value(outcome.next_check_at)
         if outcome.discovered_feeds is not None:
             sets += ["discovered_feeds = :disc", "discovered_at = :at"]
-            values[":disc"] = {"L": [_s(u) for u in outcome.discovered_feeds]}
+            values[":disc"] = {"L": [s_value(u) for u in outcome.discovered_feeds]}
         if outcome.success:
             sets += ["last_success_at = :at", "error_streak = :zero"]
-            values[":zero"] = _n(0)
+            values[":zero"] = n_value(0)
             self._update(f"SOURCE#{source_id}", Key=key, UpdateExpression="SET " + ", ".join(sets),
                          ExpressionAttributeNames={"#n": "name"}, ExpressionAttributeValues=values)
             return
-        values[":err"] = _s((outcome.error or "error")[:500])
+        values[":err"] = s_value((outcome.error or "error")[:500])
         sets.append("last_error = :err")
         try:  # the first failure of this slot extends the streak; retries of the same slot do not
             self._update(
@@ -223,7 +189,8 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
                                                      "error_streak = if_not_exists(error_streak, :zero) + :one"]),
                 ConditionExpression="attribute_not_exists(last_error_slot) OR last_error_slot <> :slot",
                 ExpressionAttributeNames={"#n": "name"},
-                ExpressionAttributeValues={**values, ":slot": _s(outcome.slot), ":zero": _n(0), ":one": _n(1)},
+                ExpressionAttributeValues={**values, ":slot": s_value(outcome.slot), ":zero": n_value(0),
+                                           ":one": n_value(1)},
             )
         except VersionConflictError:
             self._update(f"SOURCE#{source_id}", Key=key, UpdateExpression="SET " + ", ".join(sets),
@@ -231,11 +198,11 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
 
     # --- duplicates -------------------------------------------------------------------------------------
     def seen_details(self, url_ids: Sequence[str]) -> dict[str, SeenRecord]:
-        keys = [{"pk": _s(f"URL#{u}")} for u in dict.fromkeys(url_ids)]
-        found = _batch_get(self._ddb, self.table, keys, "pk, source_id, feed, found_in")
+        keys = [{"pk": s_value(f"URL#{u}")} for u in dict.fromkeys(url_ids)]
+        found = batch_get(self._ddb, self.table, keys, "pk, source_id, feed, found_in")
         return {
             item["pk"]["S"].removeprefix("URL#"): SeenRecord(
-                source_id=_opt_s(item, "source_id") or "", feed=_opt_s(item, "feed") or "",
+                source_id=s_or_none(item, "source_id") or "", feed=s_or_none(item, "feed") or "",
                 found_in=frozenset(item.get("found_in", {}).get("SS", [])))
             for item in found
         }
@@ -243,10 +210,11 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
     def mark_seen_by(self, url_id: str, *, url: str, ttl_seconds: int, now: float, source_id: str, feed: str,
                      found_in: Sequence[str] = ()) -> bool:
         try:
-            with _translated(f"{self.table} URL#{url_id}"):
+            with translated(f"{self.table} URL#{url_id}"):
                 self._ddb.put_item(
                     TableName=self.table,
-                    Item={"pk": _s(f"URL#{url_id}"), "url": _s(url), "source_id": _s(source_id), "feed": _s(feed),
+                    Item={"pk": s_value(f"URL#{url_id}"), "url": s_value(url), "source_id": s_value(source_id),
+                          "feed": s_value(feed),
                           "found_in": {"SS": sorted({feed, *found_in})},
                           "expires_at": {"N": str(int(now + ttl_seconds))}},
                     ConditionExpression="attribute_not_exists(pk)",
@@ -257,10 +225,10 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
 
     def note_found_in(self, url_id: str, feed: str) -> bool:
         try:
-            self._update(f"URL#{url_id}", Key={"pk": _s(f"URL#{url_id}")},
+            self._update(f"URL#{url_id}", Key={"pk": s_value(f"URL#{url_id}")},
                          UpdateExpression="ADD found_in :f",
                          ConditionExpression="attribute_exists(pk) AND NOT contains(found_in, :feed)",
-                         ExpressionAttributeValues={":f": {"SS": [feed]}, ":feed": _s(feed)})
+                         ExpressionAttributeValues={":f": {"SS": [feed]}, ":feed": s_value(feed)})
         except VersionConflictError:
             return False
         return True
@@ -272,37 +240,37 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
         if not counts:
             return
         names = {f"#c{i}": name for i, name in enumerate(sorted(counts))}
-        values = {f":c{i}": _n(counts[name]) for i, name in enumerate(sorted(counts))}
-        self._update(f"HEALTH#{source_id}#{day}", Key={"pk": _s(f"HEALTH#{source_id}#{day}")},
+        values = {f":c{i}": n_value(counts[name]) for i, name in enumerate(sorted(counts))}
+        self._update(f"HEALTH#{source_id}#{day}", Key={"pk": s_value(f"HEALTH#{source_id}#{day}")},
                      UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(names)))
                      + " SET expires_at = :exp",
                      ExpressionAttributeNames=names,
-                     ExpressionAttributeValues={**values, ":exp": _n(int(now + ttl_seconds))})
+                     ExpressionAttributeValues={**values, ":exp": n_value(int(now + ttl_seconds))})
 
     def record_parse(self, source_id: str, day: str, article_key: str, verdict: str, *, ttl_seconds: int,
                      now: float) -> None:
         attribute = PARSE_PREFIX + hashlib.sha256(article_key.encode()).hexdigest()[:16]
-        self._update(f"HEALTH#{source_id}#{day}", Key={"pk": _s(f"HEALTH#{source_id}#{day}")},
+        self._update(f"HEALTH#{source_id}#{day}", Key={"pk": s_value(f"HEALTH#{source_id}#{day}")},
                      UpdateExpression="SET #v = :v, expires_at = :exp",
                      ExpressionAttributeNames={"#v": attribute},
-                     ExpressionAttributeValues={":v": _s(verdict), ":exp": _n(int(now + ttl_seconds))})
+                     ExpressionAttributeValues={":v": s_value(verdict), ":exp": n_value(int(now + ttl_seconds))})
 
     def record_failure(self, source_id: str, day: str, stage: str, item_key: str, error: str, *, ttl_seconds: int,
                        now: float) -> None:
         attribute = FAILURE_PREFIX + hashlib.sha256(f"{stage}|{item_key}".encode()).hexdigest()[:16]
-        self._update(f"HEALTH#{source_id}#{day}", Key={"pk": _s(f"HEALTH#{source_id}#{day}")},
+        self._update(f"HEALTH#{source_id}#{day}", Key={"pk": s_value(f"HEALTH#{source_id}#{day}")},
                      UpdateExpression="SET #f = :f, expires_at = :exp",
                      ExpressionAttributeNames={"#f": attribute},
-                     ExpressionAttributeValues={":f": _s(f"{stage}:{error}"[:200]),
-                                                ":exp": _n(int(now + ttl_seconds))})
+                     ExpressionAttributeValues={":f": s_value(f"{stage}:{error}"[:200]),
+                                                ":exp": n_value(int(now + ttl_seconds))})
 
     def day_health(self, source_ids: Sequence[str], days: Sequence[str]) -> list[DayHealth]:
-        keys = [{"pk": _s(f"HEALTH#{s}#{d}")} for s in dict.fromkeys(source_ids) for d in dict.fromkeys(days)]
+        keys = [{"pk": s_value(f"HEALTH#{s}#{d}")} for s in dict.fromkeys(source_ids) for d in dict.fromkeys(days)]
         out = []
-        for item in _batch_get(self._ddb, self.table, keys, None):
+        for item in batch_get(self._ddb, self.table, keys, None):
             _, rest = item["pk"]["S"].split("#", 1)
             source_id, day = rest.rsplit("#", 1)
-            counts = {k: _int(item, k) for k, v in item.items()
+            counts = {k: n_as_int(item, k) for k, v in item.items()
                       if "N" in v and k not in _NUMERIC_HEALTH}
             verdicts = {k: v["S"] for k, v in item.items() if k.startswith(PARSE_PREFIX) and "S" in v}
             failures = {k: v["S"] for k, v in item.items() if k.startswith(FAILURE_PREFIX) and "S" in v}
@@ -314,17 +282,18 @@ class DynamoCrawlControl(DynamoCrawlState, CrawlControl):
                           separators=(",", ":"))
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
         try:  # one conditional write per tick; it only lands when the configured sources changed
-            with _translated(f"{self.table} REGISTRY#sources"):
+            with translated(f"{self.table} REGISTRY#sources"):
                 self._ddb.put_item(TableName=self.table,
-                                   Item={"pk": _s("REGISTRY#sources"), "sources": _s(body), "digest": _s(digest)},
+                                   Item={"pk": s_value("REGISTRY#sources"), "sources": s_value(body),
+                                         "digest": s_value(digest)},
                                    ConditionExpression="attribute_not_exists(digest) OR digest <> :d",
-                                   ExpressionAttributeValues={":d": _s(digest)})
+                                   ExpressionAttributeValues={":d": s_value(digest)})
         except VersionConflictError:
             pass
 
     def registry(self) -> list[RegistryEntry]:
-        with _translated(f"{self.table} REGISTRY#sources"):
-            item = self._ddb.get_item(TableName=self.table, Key={"pk": _s("REGISTRY#sources")},
+        with translated(f"{self.table} REGISTRY#sources"):
+            item = self._ddb.get_item(TableName=self.table, Key={"pk": s_value("REGISTRY#sources")},
                                       ConsistentRead=True).get("Item")
         if not item:
             return []

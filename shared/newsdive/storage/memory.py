@@ -3,23 +3,33 @@ benchmarks can show that per-article cost does not grow with the number of store
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
-from newsdive.errors import NotFoundError, VersionConflictError
+from newsdive.model.errors import NotFoundError, VersionConflictError
+from newsdive.model.story import StoryRecord
 from newsdive.storage.ports import (
     POSTINGS_CAP,
     CandidateIndex,
     Cdn,
+    CrawlControl,
     CrawlState,
+    DayHealth,
+    FeedState,
     MessageQueue,
     ObjectStore,
+    RegistryEntry,
+    RobotsRecord,
+    ScrapeOutcome,
+    SeenRecord,
+    SourceState,
     StoredObject,
     StoryBrief,
     StoryRepository,
     brief_of,
 )
-from newsdive.story import StoryRecord
 
 
 class MemoryObjectStore(ObjectStore):
@@ -162,3 +172,137 @@ class MemoryCdn(Cdn):
     def invalidate(self, paths: Sequence[str], *, reference: str) -> str:
         self.invalidations.setdefault(reference, list(paths))
         return reference
+
+
+class MemoryCrawlControl(MemoryCrawlState, CrawlControl):
+    """Thread-safe in-memory adapter (tests run scrapers in threads against it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.RLock()
+        self.hosts: dict[str, float] = {}
+        self.robots: dict[str, RobotsRecord] = {}
+        self.feeds: dict[str, FeedState] = {}
+        self.sources: dict[str, SourceState] = {}
+        self.error_slots: dict[str, str] = {}
+        self.seen_by: dict[str, SeenRecord] = {}
+        self.days: dict[tuple[str, str], dict[str, int]] = {}
+        self.verdicts: dict[tuple[str, str], dict[str, str]] = {}
+        self.failures: dict[tuple[str, str], dict[str, str]] = {}
+        self.sources_registry: list[RegistryEntry] = []
+
+    def claim_slot(self, source_id: str, *, slot: str, due_after: str) -> bool:
+        with self._lock:
+            state = self.sources.get(source_id)
+            if state is not None and state.next_check_at and state.next_check_at > slot:
+                return False
+            return super().claim_slot(source_id, slot=slot, due_after=due_after)
+
+    def reserve_host(self, host: str, *, interval: float, now: float, max_wait: float) -> float | None:
+        with self._lock:
+            start = max(now, self.hosts.get(host, 0.0))
+            if start > now + max_wait:
+                return None
+            self.hosts[host] = start + interval
+            return start
+
+    def get_robots(self, origin: str) -> RobotsRecord | None:
+        return self.robots.get(origin)
+
+    def put_robots(self, record: RobotsRecord) -> None:
+        self.robots[record.origin] = record
+
+    def feed_states(self, urls: Sequence[str]) -> dict[str, FeedState]:
+        return {u: self.feeds[u] for u in urls if u in self.feeds}
+
+    def put_feed_state(self, state: FeedState, *, ttl_seconds: int, now: float) -> None:
+        self.feeds[state.url] = state
+
+    def source_states(self, source_ids: Sequence[str]) -> dict[str, SourceState]:
+        with self._lock:
+            out = {}
+            for sid in source_ids:
+                state = self.sources.get(sid)
+                if sid in self.slots:
+                    state = replace(state or SourceState(source_id=sid), last_slot=self.slots[sid])
+                if state is not None:
+                    out[sid] = state
+            return out
+
+    def record_scrape(self, source_id: str, outcome: ScrapeOutcome) -> None:
+        with self._lock:
+            state = self.sources.get(source_id) or SourceState(source_id=source_id)
+            changes: dict[str, object] = {"name": outcome.name, "last_attempt_at": outcome.at,
+                                          "first_seen_at": state.first_seen_at or outcome.at}
+            if outcome.success:
+                changes.update(last_success_at=outcome.at, error_streak=0)
+            else:
+                changes["last_error"] = outcome.error
+                if self.error_slots.get(source_id) != outcome.slot:
+                    self.error_slots[source_id] = outcome.slot
+                    changes["error_streak"] = state.error_streak + 1
+            if outcome.stored:
+                changes["last_new_item_at"] = outcome.at
+            if outcome.next_check_at:
+                changes["next_check_at"] = outcome.next_check_at
+            if outcome.discovered_feeds is not None:
+                changes.update(discovered_feeds=tuple(outcome.discovered_feeds), discovered_at=outcome.at)
+            self.sources[source_id] = replace(state, **changes)  # type: ignore[arg-type]
+
+    def seen_details(self, url_ids: Sequence[str]) -> dict[str, SeenRecord]:
+        with self._lock:
+            return {u: self.seen_by.get(u, SeenRecord()) for u in url_ids if u in self.urls}
+
+    def mark_seen(self, url_id: str, *, url: str, ttl_seconds: int, now: float) -> bool:
+        with self._lock:
+            return super().mark_seen(url_id, url=url, ttl_seconds=ttl_seconds, now=now)
+
+    def mark_seen_by(self, url_id: str, *, url: str, ttl_seconds: int, now: float, source_id: str, feed: str,
+                     found_in: Sequence[str] = ()) -> bool:
+        with self._lock:
+            if not super().mark_seen(url_id, url=url, ttl_seconds=ttl_seconds, now=now):
+                return False
+            self.seen_by[url_id] = SeenRecord(source_id, feed, frozenset({feed, *found_in}))
+            return True
+
+    def note_found_in(self, url_id: str, feed: str) -> bool:
+        with self._lock:
+            record = self.seen_by.get(url_id, SeenRecord())
+            if feed in record.found_in:
+                return False
+            self.seen_by[url_id] = replace(record, found_in=record.found_in | {feed})
+            return True
+
+    def add_day_counts(self, source_id: str, day: str, counts: Mapping[str, int], *, ttl_seconds: int,
+                       now: float) -> None:
+        with self._lock:
+            bucket = self.days.setdefault((source_id, day), {})
+            for name, value in counts.items():
+                if value:
+                    bucket[name] = bucket.get(name, 0) + value
+
+    def record_parse(self, source_id: str, day: str, article_key: str, verdict: str, *, ttl_seconds: int,
+                     now: float) -> None:
+        with self._lock:
+            self.verdicts.setdefault((source_id, day), {})[article_key] = verdict
+
+    def record_failure(self, source_id: str, day: str, stage: str, item_key: str, error: str, *, ttl_seconds: int,
+                       now: float) -> None:
+        with self._lock:
+            self.failures.setdefault((source_id, day), {})[f"{stage}|{item_key}"] = f"{stage}:{error}"
+
+    def day_health(self, source_ids: Sequence[str], days: Sequence[str]) -> list[DayHealth]:
+        out = []
+        for sid in source_ids:
+            for day in days:
+                counts, verdicts = self.days.get((sid, day)), self.verdicts.get((sid, day))
+                failures = self.failures.get((sid, day))
+                if counts or verdicts or failures:
+                    out.append(DayHealth(sid, day, dict(counts or {}), dict(verdicts or {}), dict(failures or {})))
+        return out
+
+    def put_registry(self, entries: Sequence[RegistryEntry]) -> None:
+        self.sources_registry = list(entries)
+
+    def registry(self) -> list[RegistryEntry]:
+        return list(self.sources_registry)

@@ -1,0 +1,117 @@
+"""JSON-LD: the script blocks read leniently (comments, trailing commas), their nodes walked, names and
+images read from what publishers write."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from lxml import etree
+
+# --- JSON-LD ---------------------------------------------------------------------------------------
+_JSONLD_COMMENT = re.compile(r"^\s*(?:<!--|<!\[CDATA\[|//\s*<!\[CDATA\[)|(?:-->|\]\]>|//\s*\]\]>)\s*$")
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def _load_json(text: str) -> Any:
+    text = _JSONLD_COMMENT.sub("", text.strip())
+    if not text:
+        return None
+    try:
+        return json.loads(text, strict=False)
+    except (ValueError, RecursionError):
+        pass
+    try:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text), strict=False)
+    except (ValueError, RecursionError):
+        return None
+
+
+def types(node: dict) -> set[str]:
+    t = node.get("@type")
+    if isinstance(t, str):
+        return {t.rsplit("/", 1)[-1].lower()}
+    if isinstance(t, list):
+        return {x.rsplit("/", 1)[-1].lower() for x in t if isinstance(x, str)}
+    return set()
+
+
+def _walk_nodes(data: Any, out: list[dict], depth: int = 0) -> None:
+    if depth > 6 or len(out) > 200:
+        return
+    if isinstance(data, list):
+        for item in data[:100]:
+            _walk_nodes(item, out, depth + 1)
+    elif isinstance(data, dict):
+        if "@type" in data:
+            out.append(data)
+        for key in ("@graph", "mainEntity", "itemListElement", "hasPart"):
+            if key in data:
+                _walk_nodes(data[key], out, depth + 1)
+
+
+def jsonld_nodes(tree: etree._Element) -> list[dict]:
+    nodes: list[dict] = []
+    for script in tree.iter("script"):
+        if "ld+json" not in (script.get("type") or "").lower():
+            continue
+        data = _load_json(script.text or "")
+        if data is not None:
+            _walk_nodes(data, nodes)
+    return nodes
+
+
+def first_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        for item in value:
+            s = first_str(item)
+            if s:
+                return s
+    if isinstance(value, dict):
+        for key in ("name", "@value", "url", "@id", "contentUrl"):
+            if isinstance(value.get(key), str):
+                return value[key]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def image_url(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        for item in value:
+            s = image_url(item)
+            if s:
+                return s
+    if isinstance(value, dict):
+        for key in ("url", "contentUrl", "@id"):
+            if isinstance(value.get(key), str):
+                return value[key]
+    return ""
+
+
+def _names(value: Any, depth: int = 0) -> list[tuple[str, bool]]:
+    """(name, is_organization) pairs of a JSON-LD author value."""
+    if depth > 3:
+        return []
+    if isinstance(value, str):
+        return [(value, False)]
+    if isinstance(value, list):
+        out: list[tuple[str, bool]] = []
+        for item in value[:30]:
+            out.extend(_names(item, depth + 1))
+        return out
+    if isinstance(value, dict):
+        name = value.get("name")
+        if isinstance(name, list):
+            name = " ".join(x for x in name if isinstance(x, str))
+        if not isinstance(name, str) or not name.strip():
+            given, family = value.get("givenName"), value.get("familyName")
+            name = " ".join(x for x in (given, family) if isinstance(x, str))
+        org = bool(types(value) & {"organization", "newsmediaorganization", "corporation", "organisation"})
+        return [(name, org)] if name.strip() else []
+    return []

@@ -1,0 +1,58 @@
+"""`newsdive bench coldstart` measures what Lambda does: a fresh interpreter, the layer before the runtime's
+boto3 on the path, no bytecode written, the handler imported (init) then called on one record (first record),
+with the time spent waiting on AWS counted apart."""
+
+from __future__ import annotations
+
+import json
+import site
+import sys
+from pathlib import Path
+
+from newsdive_tools.bench import coldstart
+
+
+def _probe(tmp_path: Path) -> coldstart._Probe:
+    layer = Path(site.getsitepackages()[0])  # this environment's packages stand in for the layer
+    probe = coldstart._Probe(sys.executable, layer, tmp_path / "runtime", tmp_path)
+    task = tmp_path / "task" / "fake"
+    task.mkdir(parents=True)
+    (task / "handler.py").write_text(
+        "import sys, time\n"
+        "LOADED_FROM = list(sys.path[:3])\n"
+        "def lambda_handler(event, context):\n"
+        "    import json  # a lazy import, counted in the first record\n"
+        "    time.sleep(0.05)\n"
+        "    return {'records': len(event['Records']), 'path': LOADED_FROM,\n"
+        "            'remaining': context.get_remaining_time_in_millis(), 'name': context.function_name,\n"
+        "            'bytecode': sys.dont_write_bytecode}\n",
+        encoding="utf-8")
+    probe.tasks["fake"] = task
+    return probe
+
+
+def test_the_probe_times_init_and_one_record_in_a_fresh_interpreter(tmp_path):
+    probe = _probe(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"Records": [{"body": "x"}]}), encoding="utf-8")
+    context = {"function_name": "newsdive-fake", "timeout_seconds": 30}
+    report = probe.run("first", "fake", coldstart._isolated_env({}), str(event), json.dumps(context))
+    result = report["result"]
+    assert result["records"] == 1 and result["name"] == "newsdive-fake"
+    assert result["path"] == [str(probe.tasks["fake"]), str(probe.layer), str(tmp_path / "runtime")]
+    assert 0 < result["remaining"] <= 30_000
+    assert result["bytecode"] is True  # -B: nothing compiled at run time is kept, as on read-only /opt
+    assert report["first_ms"] >= 50 and report["init_ms"] > 0
+    assert report["aws_calls"] == 0 and report["aws_ms"] == 0
+    assert not (probe.tasks["fake"] / "__pycache__").exists()
+
+
+def test_the_peer_is_a_bare_import_of_boto3(tmp_path):
+    report = _probe(tmp_path).run("boto3", "boto3", coldstart._isolated_env({}))
+    assert report["init_ms"] > 0 and report["first_ms"] is None and report["modules"] > 50
+
+
+def test_s3_test_events_are_not_first_records():
+    assert coldstart._is_test_event({"Records": [{"body": '{"Event": "s3:TestEvent"}'}]})
+    assert not coldstart._is_test_event({"Records": [{"body": '{"Records": []}'}]})
+    assert not coldstart._is_test_event({"source": "aws.scheduler"})
