@@ -1,5 +1,5 @@
 """`sam build` produces the deployable artifacts here: the layer is pinned (the lock's versions), lean (under the
-50 MB zipped limit (the goal, 45 MB, is not met), no second botocore, no X-Ray SDK, no requests, only the word lists the code reads, no jieba
+50 MB zipped limit, no second botocore, no X-Ray SDK, no requests, only the word lists the code reads, no jieba
 dictionaries) and precompiled for Python 3.12, and every function is built.
 
 Needs the SAM CLI and uv (.venv-tools, installed by `make test`), a Python 3.12 (scripts/python312.sh finds or

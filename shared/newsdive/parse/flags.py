@@ -217,30 +217,16 @@ def flagged_stub(html: bytes, meta: RawPageMeta) -> tuple[ExtractedArticle, list
     flags = page_flags(html, words=None, feed_words=meta.feed_words)
     if not flags:
         return None
-    import lxml.etree
-    import lxml.html
+    from newsdive.model.errors import ExtractionError
+    from newsdive.parse.extract import page_metadata
 
-    from newsdive.language.plaintext import plain
-    from newsdive.model.article import ExtractedArticle
-
-    found: dict[str, str] = {}
-    try:
-        doc = lxml.html.document_fromstring(html)
-        for el in doc.iter("meta"):
-            key = (el.get("property") or el.get("name") or "").lower()
-            if key in ("og:title", "twitter:title", "og:description", "description") and key not in found:
-                found[key] = plain(el.get("content") or "")
-        title_el = doc.find(".//title")
-        found["title"] = plain(title_el.text_content()) if title_el is not None else ""
-        lang = doc.get("lang")
-    except (lxml.etree.ParserError, ValueError):
-        lang = None
-    title = meta.feed_title or found.get("og:title") or found.get("twitter:title") or found.get("title", "")
+    try:  # the page's own metadata: section, times, authors, canonical URL, language (what the story needs)
+        found = page_metadata(html, url=meta.final_url, content_type=meta.content_type or None,
+                              country=meta.source_ref.country)
+    except ExtractionError:
+        return None
+    title = meta.feed_title or found.title
     if not title:
         return None
-    description = found.get("og:description") or found.get("description") or None
-    language = (lang or "").strip().lower() or None
-    stub = ExtractedArticle(title=title, description=description,
-                            language=language if language and re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)?", language)
-                            else None)
+    stub = found.model_copy(update={"title": title, "paragraphs": []})
     return stub, flags

@@ -148,6 +148,25 @@ def test_a_script_rendered_page_becomes_a_flagged_article_without_text():
     assert article.description == "An interactive map of storm damage reported by readers."
 
 
+def test_a_flagged_page_keeps_what_its_markup_says_section_time_authors_language():
+    """A script-only page has no body, but its markup still says what it is about and when: the stub keeps it
+    (a Korean politics page without its body was `general` and undated before)."""
+    page = ('<!doctype html><html lang="ko"><head><meta charset="utf-8">'
+            '<meta property="og:title" content="국회, 예산안 처리 합의">'
+            '<meta property="article:section" content="정치">'
+            '<meta property="article:published_time" content="2026-11-20T09:30:00+09:00">'
+            '<meta name="author" content="김하늘">'
+            '<link rel="canonical" href="http://www.politepaper.example/politics/budget-deal">'
+            '</head><body><div id="app"></div><noscript>자바스크립트를 활성화하세요</noscript>'
+            '<script>window.__STATE__={"article":"..."}</script></body></html>').encode()
+    article = _parse(page, "http://www.politepaper.example/politics/budget-deal?ref=feed", "국회, 예산안 처리 합의")
+    assert article.flags == ["script-rendered"] and article.paragraphs == []
+    assert article.section == "정치" and article.language == "ko" and article.authors == ["김하늘"]
+    assert article.published_at is not None and article.published_at.isoformat() == "2026-11-20T09:30:00+09:00"
+    assert article.url == "http://www.politepaper.example/politics/budget-deal"  # its canonical URL
+    assert member_of(article).category == "politics"
+
+
 def test_a_paywalled_teaser_is_flagged_and_the_flag_reaches_the_deep_dives_source_entry():
     article = _parse(PAYWALL, "http://www.politepaper.example/news/cannery-site",
                      "Inside the fight over the old cannery site", feed_words=70)

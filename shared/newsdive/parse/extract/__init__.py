@@ -18,7 +18,7 @@ from ._decode import check_content_type, decode
 from ._meta import Metadata, extract_metadata
 from ._text import norm, unescape
 
-__all__ = ["extract_article", "MIN_ARTICLE_CHARS"]
+__all__ = ["extract_article", "page_metadata", "MIN_ARTICLE_CHARS"]
 
 # Below this much body text a page is a stub, a login wall or a gallery, not an article.
 MIN_ARTICLE_CHARS = 150
@@ -149,3 +149,23 @@ def extract_article(
         site_name=md.site_name,
         paragraphs=paragraphs,
     )
+
+
+def page_metadata(html: bytes, *, url: str | None = None, content_type: str | None = None,
+                  country: str | None = None) -> ExtractedArticle:
+    """The page's metadata without a body (title, authors, times, language, canonical URL, image, section,
+    description), read as `extract_article` reads it: for a page that carries no article text but still stands
+    for one (a paywall teaser, a script-rendered shell), so what it is about and when is not lost with the body.
+
+    Raises NotHtmlError; nothing else."""
+    check_content_type(content_type)
+    root = _parse(decode(bytes(html), content_type))
+    md = extract_metadata(root, url)
+    language = md.language or guess_language(f"{md.title}. {md.description or ''}")
+    published = md.published_at
+    if published is None:
+        shown = md.published_naive or visible_datetime(md.date_texts, language)
+        published = in_country(shown, country) if shown is not None else None
+    return ExtractedArticle(title=md.title, authors=md.authors, published_at=published, modified_at=md.modified_at,
+                            language=language, canonical_url=md.canonical_url, image=md.image, section=md.section,
+                            description=md.description, site_name=md.site_name)
