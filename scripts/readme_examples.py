@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
-"""Write the README's examples from a real run of the demo, or check that they are current.
+"""Write the examples of the README and docs/ from a real run of the demo, or check that they are current.
 
     .venv/bin/python scripts/readme_examples.py            # run the demo, rewrite the example blocks
     .venv/bin/python scripts/readme_examples.py --check    # run the demo, exit 1 if a block is out of date
     .venv/bin/python scripts/readme_examples.py --out out  # use the documents of an earlier `make demo`
 
-Each example sits in README.md between `<!-- readme-examples:NAME -->` and `<!-- /readme-examples:NAME -->`:
-- `summary`: what `make demo` prints (the run's seconds and dead-letter message ids differ from run to run, so
-  `--check` compares the other lines);
-- `sources`: the first source of the bundled sample sources file;
-- `cost`: the cost account of a `newsdive bench pipeline --workdir DIR` run, from `--bench DIR/figures.json`
-  (written only when given: the bench takes minutes);
-- `documents`: the deep dive of the demo's story with a blindspot and the most sources (arrays shortened to their
-  first entry and `…`), its category's index page, its category's RSS feed and the sitemap, as published.
+Each example sits in README.md or a page of docs/ between `<!-- readme-examples:NAME -->` and
+`<!-- /readme-examples:NAME -->`:
+- `summary` (README.md): what `make demo` prints (the run's seconds and dead-letter message ids differ from run to
+  run, so `--check` compares the other lines);
+- `sources` (docs/configuration.md): the first source of the bundled sample sources file;
+- `cost` (docs/benchmarks.md): the cost account of a `newsdive bench pipeline --workdir DIR` run, from
+  `--bench DIR/figures.json` (written only when given: the bench takes minutes);
+- `documents` (docs/contract.md): the deep dive of the demo's story with a blindspot and the most sources (arrays
+  shortened to their first entry and `…`), its category's index page, its category's RSS feed and the sitemap, as
+  published.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "shared"))
 
 README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]  # where example blocks may sit
 WHOLE_LISTS = {"sections", "toc"}  # shown entry by entry (their own lists shortened); other lists: the first entry
 _VOLATILE = [(re.compile(r"^(seconds:\s+).*$", re.M), r"\1…"),
              (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<message id>")]
@@ -138,6 +141,10 @@ def blocks(out: Path, summary: list[str] | None, bench: Path | None = None) -> d
     return found
 
 
+def _holds(text: str, name: str) -> bool:
+    return f"<!-- readme-examples:{name} -->\n" in text
+
+
 def _span(text: str, name: str) -> tuple[int, int]:
     begin, end = f"<!-- readme-examples:{name} -->\n", f"\n<!-- /readme-examples:{name} -->"
     start = text.index(begin) + len(begin)
@@ -170,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="exit 1 if the README's examples are out of date")
     ap.add_argument("--out", type=Path, help="documents of an earlier demo run (the summary block is then left)")
     ap.add_argument("--bench", type=Path, metavar="FIGURES", help="a bench run's figures.json: the cost block")
-    ap.add_argument("--readme", type=Path, default=README)
+    ap.add_argument("--readme", type=Path, action="append", metavar="FILE",
+                    help="a file holding example blocks (repeatable; default: README.md and docs/*.md)")
     args = ap.parse_args(argv)
+    pages: list[Path] = args.readme or PAGES
     with tempfile.TemporaryDirectory(prefix="newsdive-readme-") as tmp:
         if args.out:
             out, summary = args.out, None
@@ -179,16 +188,23 @@ def main(argv: list[str] | None = None) -> int:
             out = Path(tmp) / "out"
             summary = run_demo(out)
         new = blocks(out, summary, args.bench)
-    text = args.readme.read_text(encoding="utf-8")
+    texts = {page: page.read_text(encoding="utf-8") for page in pages}
+    homeless = [name for name in new if not any(_holds(text, name) for text in texts.values())]
+    if homeless:
+        print(f"no block for {', '.join(homeless)} in {', '.join(map(str, pages))}", file=sys.stderr)
+        return 2
+    mine = {page: {name: body for name, body in new.items() if _holds(text, name)} for page, text in texts.items()}
     if args.check:
-        differing = stale(text, new)
+        differing = [f"{page.name}: {name}" for page, text in texts.items() for name in stale(text, mine[page])]
         if differing:
-            print(f"{args.readme}: examples out of date: {', '.join(differing)} (run scripts/readme_examples.py)")
+            print(f"examples out of date: {', '.join(differing)} (run scripts/readme_examples.py)")
             return 1
-        print(f"{args.readme}: examples current ({', '.join(new)})")
+        print(f"examples current ({', '.join(new)})")
         return 0
-    args.readme.write_text(apply(text, new), encoding="utf-8")
-    print(f"wrote {', '.join(new)} into {args.readme}")
+    for page, text in texts.items():
+        if mine[page]:
+            page.write_text(apply(text, mine[page]), encoding="utf-8")
+            print(f"wrote {', '.join(mine[page])} into {page}")
     return 0
 
 
