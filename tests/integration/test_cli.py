@@ -149,3 +149,21 @@ def test_a_stack_parameter_reaches_the_functions_of_a_local_run(tmp_path):
         assert stack.functions["aggregate"].environment["MATCH_THRESHOLD"] == "0.5"
     result = _newsdive("run", "--sources", str(SITE / "sources.json"), "--param", "BlindspotLowPc=30", timeout=60)
     assert result.returncode == 1 and "no stack parameter 'BlindspotLowPc'" in result.stderr, result.stderr
+
+
+def test_a_yaml_sources_file_reaches_the_functions_as_json(local, tmp_path):
+    """The command line reads YAML; the schedule function reads JSON from S3: the local upload converts."""
+    import yaml
+
+    from newsdive.model.sources import parse_sources
+    from newsdive_tools.local.runner import upload_sources
+
+    entries = [{"id": "yaml-outlet", "name": "YAML Outlet", "homepage": "https://yaml.example/",
+                "feeds": ["https://yaml.example/feed.xml"], "bias": "center"}]
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(entries), encoding="utf-8")
+    upload_sources(local.stack, local.session, path)
+
+    body = local.client("s3").get_object(Bucket=local.env("schedule", "SOURCES_BUCKET"),
+                                         Key=local.env("schedule", "SOURCES_KEY"))["Body"].read()
+    assert [s.id for s in parse_sources(body)] == ["yaml-outlet"]  # JSON, as the function parses it

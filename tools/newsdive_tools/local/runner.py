@@ -376,10 +376,14 @@ def _wait_for_interrupt(stack: Any, summary: Any, quiet: bool) -> None:
 
 
 def upload_sources(stack: Any, session: Any, sources: Path) -> None:
+    """Validate the sources file (JSON or YAML) and upload it as the JSON the schedule function reads."""
+    from newsdive.model.sources import dump_sources
+    from newsdive_tools.sources_file import load_sources
+
     function = stack.functions["schedule"]
     s3 = session.client("s3", endpoint_url=stack.endpoint_url, region_name=stack.region)
     s3.put_object(Bucket=function.environment["SOURCES_BUCKET"], Key=function.environment["SOURCES_KEY"],
-                  Body=sources.read_bytes(), ContentType="application/json")
+                  Body=dump_sources(load_sources(sources)), ContentType="application/json")
 
 
 def public_digests(stack: Any, session: Any) -> dict[str, str]:
