@@ -62,36 +62,33 @@ def jsonld_nodes(tree: etree._Element) -> list[dict]:
     return nodes
 
 
-def first_str(value: Any) -> str:
+def _first(value: Any, keys: tuple[str, ...], *, numbers: bool) -> str:
+    """The first non-empty string in a JSON-LD value: the value itself, the first of a list, or a node's first
+    string under `keys` (in that order of preference)."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
         for item in value:
-            s = first_str(item)
+            s = _first(item, keys, numbers=numbers)
             if s:
                 return s
     if isinstance(value, dict):
-        for key in ("name", "@value", "url", "@id", "contentUrl"):
+        for key in keys:
             if isinstance(value.get(key), str):
                 return value[key]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return ""
 
 
+def first_str(value: Any) -> str:
+    """A text value: a node stands for its name (else its value, URL or id); a number for its digits."""
+    return _first(value, ("name", "@value", "url", "@id", "contentUrl"), numbers=True)
+
+
 def image_url(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        for item in value:
-            s = image_url(item)
-            if s:
-                return s
-    if isinstance(value, dict):
-        for key in ("url", "contentUrl", "@id"):
-            if isinstance(value.get(key), str):
-                return value[key]
-    return ""
+    """An image's address: an ImageObject stands for its URL, never for its name."""
+    return _first(value, ("url", "contentUrl", "@id"), numbers=False)
 
 
 def _names(value: Any, depth: int = 0) -> list[tuple[str, bool]]:
