@@ -247,6 +247,32 @@ def _pick_time(candidates: list[datetime], others: list[datetime]) -> datetime |
     return None
 
 
+_SECTION_KEYS = (
+    "article:section",
+    "og:article:section",
+    "parsely-section",
+    "section",
+    "cxenseparse:section",
+    "sailthru.section",
+)
+# Tags some outlets name their section in only (Hankook Ilbo: `content_category`; Marfeel sites: `mrf:sections`),
+# read after the usual ones and the JSON-LD articleSection: they are less standard and some hold lists.
+_FALLBACK_SECTION_KEYS = (
+    "og:section",
+    "prism.section",
+    "content_category",
+    "category",
+    "mrf:sections",
+    "mrf:section",
+)
+_SECTION_LIST = re.compile(r"\s*[;,|]\s*")
+
+
+def _first_section(value: str) -> str:
+    """The first name of a section tag that may list several ("Politik;Inland")."""
+    return next((part for part in _SECTION_LIST.split(value) if part), "")
+
+
 def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
     md = Metadata()
     meta = _meta_map(tree)
@@ -457,15 +483,9 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
                 md.image = absolute_url(link.get("href"), url)
                 break
     md.section = (
-        m(
-            "article:section",
-            "og:article:section",
-            "parsely-section",
-            "section",
-            "cxenseparse:section",
-            "sailthru.section",
-        )
+        m(*_SECTION_KEYS)
         or unescape(first_str(art.get("articleSection")))
+        or _first_section(m(*_FALLBACK_SECTION_KEYS))
         or None
     )
     md.description = (

@@ -284,6 +284,21 @@ def test_language_is_guessed_from_the_text_when_nothing_declares_it():
     assert extract_article(html.encode()).language == "en"
 
 
+@pytest.mark.parametrize(("head", "expected"), [
+    ('<meta name="content_category" content="정치">', "정치"),
+    ('<meta property="og:section" content="Sport">', "Sport"),
+    ('<meta name="prism.section" content="Wissenschaft">', "Wissenschaft"),
+    ('<meta name="mrf:sections" content="Economía;Empresas">', "Economía"),
+    ('<meta name="category" content="Politique">', "Politique"),
+    ('<meta name="content_category" content="정치"><meta property="article:section" content="사회">', "사회"),
+    ('<meta name="category" content="Politique"><script type="application/ld+json">'
+     '{"@type": "NewsArticle", "headline": "Pool", "articleSection": "Société"}</script>', "Société"),
+], ids=["content_category", "og:section", "prism.section", "mrf:sections-list", "category",
+        "article:section-first", "jsonld-articleSection-first"])
+def test_section_is_read_from_fallback_tags_after_the_usual_ones(head: str, expected: str):
+    assert extract_article(page(head=head).encode(), url="https://news.example.org/a/1").section == expected
+
+
 def test_title_drops_the_outlet_suffix_of_the_html_title():
     head = '<meta property="og:site_name" content="Valley Gazette">'
     html = page(head=head).replace("<title>Pool</title>", "<title>Pool repairs weighed | Valley Gazette</title>")
