@@ -325,12 +325,13 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
         )
         if s
     }
-    outlets |= domain_names(url)
     outlets |= {
         norm(PARENS.sub(" ", p)).casefold()
         for p in meta.get("publisher", []) + meta.get("copyright", [])
         if p and len(p) < 80
     }
+    named = set(outlets)  # the names the page gives its outlet (domain labels are added below)
+    outlets |= domain_names(url)
 
     # canonical URL
     canonical = None
@@ -346,6 +347,23 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
         or absolute_url(first_str(art.get("mainEntityOfPage")), url)
     )
     outlets |= domain_names(md.canonical_url)
+
+    # section (before the title: a title may carry it after a dash, "Headline-정치")
+    md.section = (
+        m(*_SECTION_KEYS)
+        or unescape(first_str(art.get("articleSection")))
+        or _first_section(m(*_FALLBACK_SECTION_KEYS))
+        or None
+    )
+    section_values = [md.section or ""]
+    for key in (*_SECTION_KEYS, *_FALLBACK_SECTION_KEYS):
+        section_values.extend(meta.get(key, ()))
+    sections = {
+        name.casefold()
+        for value in section_values
+        for name in _SECTION_LIST.split(norm(unescape(value)))
+        if name and len(name) < 40
+    }
 
     # title
     title_el = tree.find(".//title")
@@ -367,8 +385,9 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
         "meta:title": m("title"),
         "title": html_title,
     }
-    md.title = title_by_rule(rule_for(url, md.canonical_url), title_sources, sites) or choose_title(
-        title_sources, sites
+    joined = named | sections
+    md.title = title_by_rule(rule_for(url, md.canonical_url), title_sources, sites, joined) or choose_title(
+        title_sources, sites, joined
     )
     if (
         h1
@@ -472,7 +491,7 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
     if shown_bylines:
         md.authors = clean_authors(_shown_bylines(tree, md.language), outlets)
 
-    # image, section, description
+    # image, description
     md.image = absolute_url(
         m("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src", "image"),
         url,
@@ -482,12 +501,6 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
             if (link.get("rel") or "").lower() == "image_src":
                 md.image = absolute_url(link.get("href"), url)
                 break
-    md.section = (
-        m(*_SECTION_KEYS)
-        or unescape(first_str(art.get("articleSection")))
-        or _first_section(m(*_FALLBACK_SECTION_KEYS))
-        or None
-    )
     md.description = (
         m("og:description", "description", "twitter:description", "dc.description")
         or unescape(first_str(art.get("description")))

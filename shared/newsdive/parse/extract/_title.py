@@ -25,8 +25,32 @@ def _title_key(title: str) -> str:
 _BYLINE_PART = re.compile(r"^by\s+\S", re.I)
 
 
-def _strip_site(title: str, site_names: set[str], heading: str = "") -> str:
-    """'Headline | Outlet' -> 'Headline': cut a part that names the outlet (or the section beside it)."""
+# "Headline-Section": a dash joined to the title without spaces. A dash is also how words are hyphenated
+# ("Coca-Cola", "Covid-19"), so the part after it is cut only when it is a name the page gives itself.
+_JOINED_SUFFIX = re.compile(r"(?<=\S)\s*[-–—]\s*([^-–—]+)$")
+
+
+def _strip_joined(title: str, names: set[str], heading: str = "") -> str:
+    """'Headline-정치' -> 'Headline': cut a suffix after a dash, with or without spaces, when it is the page's own
+    section or the outlet's name (casefolded), unless the page's visible heading carries the same suffix."""
+    found = _JOINED_SUFFIX.search(title)
+    if not found or found.group(1).strip().casefold() not in names:
+        return title
+    if heading and heading.casefold().endswith(title[found.start():].casefold()):
+        return title
+    kept = title[: found.start()].rstrip()
+    return kept if any(ch.isalpha() for ch in kept) else title
+
+
+def _strip_site(title: str, site_names: set[str], heading: str = "", joined: set[str] = frozenset()) -> str:
+    """'Headline | Outlet' -> 'Headline', 'Headline-Section | Outlet' -> 'Headline': cut the parts that name the
+    outlet, and a dash-joined suffix in `joined` (the page's own section and outlet names, never a domain label:
+    "fake-news" on news.example.org stays)."""
+    return _strip_joined(_strip_outlet(title, site_names, heading), joined, heading)
+
+
+def _strip_outlet(title: str, site_names: set[str], heading: str = "") -> str:
+    """'Headline | Outlet' -> 'Headline': cut a part that names the outlet."""
     if (
         heading
         and len(heading) < len(title)
@@ -80,11 +104,12 @@ def _spelling(key: str, cands: dict[str, str]) -> str:
     return tied[0]
 
 
-def choose_title(sources: dict[str, str], sites: set[str]) -> str:
+def choose_title(sources: dict[str, str], sites: set[str], joined: set[str] = frozenset()) -> str:
     """The JSON-LD headline unless the page's visible heading and its social title agree on another one;
-    without a headline, the title most of og:title, <h1> and twitter:title agree on; else the <title>."""
+    without a headline, the title most of og:title, <h1> and twitter:title agree on; else the <title>.
+    `joined`: the page's own section and outlet names (casefolded), cut when joined to a title by a dash."""
     heading = sources.get("h1", "")
-    cands = {k: _strip_site(v, sites, heading) for k, v in sources.items() if v}
+    cands = {k: _strip_site(v, sites, heading, joined) for k, v in sources.items() if v}
     voters = [k for k in _VOTERS if cands.get(k)]
     if not voters:
         return cands.get("title", "")
@@ -102,14 +127,15 @@ def choose_title(sources: dict[str, str], sites: set[str]) -> str:
     return _spelling(keys[voters[best]], cands)
 
 
-def title_by_rule(rule: dict | None, sources: dict[str, str], sites: set[str]) -> str:
+def title_by_rule(rule: dict | None, sources: dict[str, str], sites: set[str],
+                  joined: set[str] = frozenset()) -> str:
     """The title from the first source an outlet rule names that the page has (site name cut, not the site
     name alone), else ''."""
     if not rule:
         return ""
     heading = sources.get("h1", "")
     for source in rule["title"]["sources"]:
-        value = _strip_site(sources.get(source) or "", sites, heading)
+        value = _strip_site(sources.get(source) or "", sites, heading, joined)
         if value and value.casefold() not in sites:
             return value
     return ""

@@ -134,6 +134,46 @@ def test_symbols_inside_a_title_are_not_separators():
     page = _titled("Pepper", headline, "en")
     assert extract_article(page, url="https://news.example.org/a").title == headline
 
+# --- a section or outlet name joined to the title by a bare dash -------------------------------------------
+def _sectioned(html_title: str, section: str, *, key: str = 'name="content_category"', lang: str = "ko",
+               site: str = "바다일보", heading: str = "") -> bytes:
+    return (
+        f'<html lang="{lang}"><head><meta charset="utf-8"><meta property="og:site_name" content="{site}">'
+        f'<meta {key} content="{section}"><title>{html_title}</title></head>'
+        f"<body><article>{f'<h1>{heading}</h1>' if heading else ''}{BODY}</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(("html_title", "section", "expected"), [
+    ("시의회, 버스 요금 동결안 통과-정치ㅣ바다일보", "정치", "시의회, 버스 요금 동결안 통과"),
+    ("시의회, 버스 요금 동결안 통과-정치", "정치", "시의회, 버스 요금 동결안 통과"),
+    ("Neue Brücke über die Lahn eröffnet-Politik | Der Talbote", "Politik", "Neue Brücke über die Lahn eröffnet"),
+    ("시의회, 버스 요금 동결안 통과-바다일보", "정치", "시의회, 버스 요금 동결안 통과"),
+], ids=["section-and-outlet", "section-only", "latin-section", "outlet-joined"])
+def test_a_section_or_outlet_joined_by_a_bare_dash_is_cut(html_title: str, section: str, expected: str):
+    site = "Der Talbote" if "Talbote" in html_title else "바다일보"
+    assert extract_article(_sectioned(html_title, section, site=site), url="https://news.example.org/a/1").title == (
+        expected
+    )
+
+
+@pytest.mark.parametrize("html_title", [
+    "Kestrel Bay council argues over the sea-wall",  # a hyphenated word ends the title
+    "Harbour cases fall for a third week: Covid-19",
+    "The valley and the rise of fake-news",  # "news" is the domain's first label, not a name the page gives itself
+])
+def test_a_title_ending_in_a_hyphenated_word_is_not_cut(html_title: str):
+    page = _sectioned(html_title, "Politics", key='property="article:section"', lang="en", site="Shore Courier")
+    assert extract_article(page, url="https://news.example.org/a/1").title == html_title
+
+
+def test_a_dash_suffix_the_visible_heading_carries_stays():
+    shown = "Ten years of Kestrel Bay-Politics"
+    page = _sectioned(shown, "Politics", key='property="article:section"', lang="en", site="Shore Courier",
+                      heading=shown)
+    assert extract_article(page, url="https://news.example.org/a/1").title == shown
+
+
 # --- outlet rules -----------------------------------------------------------------------------------------
 RULES = load_rules()
 
