@@ -53,6 +53,12 @@ class Assigned:
     merged: str | None = None  # a story this article showed to be the same event, merged into `story_id`
 
 
+def _category_text(article: Article) -> str:
+    """The text an article's category is read from: its body, else (a flagged page kept without one) the
+    description its markup gives, which says what it is about in the same language."""
+    return article.text or plain(article.description or "")
+
+
 def member_of(article: Article, catalog: Catalog | None = None) -> Member:
     """The compact form of an article that a story keeps.
 
@@ -77,7 +83,7 @@ def member_of(article: Article, catalog: Catalog | None = None) -> Member:
         title=title,
         url=article.canonical_url or article.url,
         published_at=article.best_time,
-        category=categorize(article.display_title, article.text, section=article.section, url=article.url,
+        category=categorize(article.display_title, _category_text(article), section=article.section, url=article.url,
                             source_country=article.source.country, language=language),
         regions=regions(opening, title=article.display_title, source_country=article.source.country,
                         language=language),

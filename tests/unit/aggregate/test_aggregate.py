@@ -213,3 +213,19 @@ def test_a_rating_in_the_sources_file_wins_over_the_catalog(deps):
                                           domains=["red-post.example"], bias=Bias.RIGHT)])
     result = assign(article("red-post", *BRIDGE), deps)
     assert deps.stories.get(result.story_id).bias.counts.left == 1
+
+
+# --- an article kept without its body (a flagged page) -------------------------------------------------------
+
+
+def test_an_article_without_body_or_section_is_classified_from_its_description():
+    """GIVEN a flagged Korean page kept without body or section, WHEN it becomes a member, THEN its category is
+    read from the description its markup gives (not `general` for want of text); with a body, the body counts."""
+    shell = article("plain-times", "버스 요금 동결안 통과", "").model_copy(update={
+        "paragraphs": [], "language": "ko", "flags": ["script-rendered"],
+        "description": "시의회가 버스 요금 동결 조례안을 통과시켰다. 야당 의원들은 표결에 앞서 예산 부담을 지적했다.",
+    })
+    assert member_of(shell).category == "politics"
+    assert member_of(shell.model_copy(update={"description": None})).category == "general"
+    body = ["결승전에서 홈팀 선수들이 우승을 차지했다. 리그 시즌 마지막 경기였다."]
+    assert member_of(shell.model_copy(update={"paragraphs": body})).category == "sports"

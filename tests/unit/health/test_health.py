@@ -167,6 +167,30 @@ def test_a_flagged_page_keeps_what_its_markup_says_section_time_authors_language
     assert member_of(article).category == "politics"
 
 
+# Our own Korean script shell: the section only in <meta name="content_category"> (as Hankook Ilbo writes it), the
+# title joined to it by a bare dash, and what the article says only in its description.
+KOREAN_SHELL = ('<!doctype html><html lang="ko"><head><meta charset="utf-8">'
+                '<title>시의회, 버스 요금 동결안 통과-정치ㅣ바다일보</title>'
+                '<meta property="og:title" content="시의회, 버스 요금 동결안 통과-정치ㅣ바다일보">'
+                '<meta property="og:site_name" content="바다일보">'
+                '<meta name="content_category" content="정치">'
+                '<meta name="content_subcategory" content="지방자치">'
+                '<meta name="description" content="시의회가 내년 버스 요금을 동결하는 조례안을'
+                ' 통과시켰다. 야당 의원들은 표결에 앞서 예산 부담을 지적했고 시장은 선거 공약을 지켰다고 밝혔다.">'
+                '</head><body><div id="root"></div><noscript>자바스크립트를 활성화하세요</noscript>'
+                '<script>window.__DATA__={"id":1}</script></body></html>').encode()
+
+
+def test_a_section_named_only_in_content_category_reaches_the_stub_and_its_category():
+    """GIVEN a body-less Korean page that names its section only in `content_category`, WHEN it is parsed, THEN
+    the stub keeps the section, its title loses the "-정치" and outlet suffix, and its category is politics."""
+    article = _parse(KOREAN_SHELL, "http://www.politepaper.example/News/Read/A2026112010", "")
+    assert article.flags == ["script-rendered"] and article.paragraphs == []
+    assert article.section == "정치"
+    assert article.title == "시의회, 버스 요금 동결안 통과"
+    assert member_of(article).category == "politics"
+
+
 def test_a_paywalled_teaser_is_flagged_and_the_flag_reaches_the_deep_dives_source_entry():
     article = _parse(PAYWALL, "http://www.politepaper.example/news/cannery-site",
                      "Inside the fight over the old cannery site", feed_words=70)
