@@ -79,7 +79,7 @@ e2e: $(STAMP) browser ## the whole local pipeline and the viewer in a browser
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff
-	$(VENV)/bin/ruff check shared tools functions tests
+	$(VENV)/bin/ruff check shared tools functions tests scripts
 
 validate: $(STAMP) $(TOOLS_STAMP) ## sam validate --lint and cfn-lint on infra/template.yaml
 	$(TOOLS)/bin/sam validate --lint --template infra/template.yaml --region us-east-1

@@ -190,7 +190,8 @@ def _forms(words: list[str], language: str) -> list[str]:
             for w, st in zip(words, _stems(words, language), strict=True)]
 
 
-def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:
+# Complex on purpose: longest phrase first, then hyphen parts, then tails: one pass order.
+def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:  # noqa: C901
     """Keyword hits per category in a text of the given language (a phrase counts once); empty for a language
     without keyword data."""
     lang = base_language(language)
@@ -341,8 +342,9 @@ def _zone_cities() -> dict[str, list[str]]:
     return {code: list(zones) for code, zones in get_global("territory_zones").items()}
 
 
+# Complex on purpose: CLDR names, zone cities, capitals, English extras: one table.
 @lru_cache(maxsize=32)
-def _place_names(language: str) -> dict[str, str]:
+def _place_names(language: str) -> dict[str, str]:  # noqa: C901
     """Name, capital or demonym in the language -> ISO code. Names claimed by two countries are dropped."""
     from babel import Locale, UnknownLocaleError
 

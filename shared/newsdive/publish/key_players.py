@@ -335,7 +335,8 @@ def _member_language(m: Member) -> str | None:
     return name_language(guess_language(f"{plain(m.title)}. {plain(m.lead)}", min_share=0.04))
 
 
-def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_PLAYERS) -> list[KeyPlayer]:
+# Complex on purpose: each trim of a capitalised run reads the one before.
+def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_PLAYERS) -> list[KeyPlayer]:  # noqa: C901
     """People and organisations the reports name most (see the rules above)."""
     texts: list[tuple[Member, str, str]] = []
     for m in members:

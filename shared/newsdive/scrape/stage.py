@@ -211,7 +211,8 @@ def _select(feed: ParsedFeed, kind: str, *, limit: int, now: datetime, max_age_h
     return sorted(items, key=lambda i: i.canonical_url)
 
 
-def scrape(request: ScrapeRequest, deps: Scraper, *, now: datetime | None = None,
+# Complex on purpose: feeds, items, pages and the deadline share one report.
+def scrape(request: ScrapeRequest, deps: Scraper, *, now: datetime | None = None,  # noqa: C901
            deadline: float | None = None) -> ScrapeReport:
     """Check the source's feeds and sitemaps and store the pages of items not seen before.
 

@@ -295,7 +295,8 @@ def max_receives() -> dict[str, int]:
     return out
 
 
-def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_messages: dict[str, list[dict]],
+# Complex on purpose: log, dead letters and outputs joined per page in one pass.
+def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_messages: dict[str, list[dict]],  # noqa: C901
                   request_seconds: dict[str, float] | None = None,
                   receives: dict[str, int] | None = None) -> tuple[list[Outcome], dict[str, Any]]:
     """Each page's journey, read from the run's log, its dead letters and its published deep dives; and what

@@ -356,7 +356,8 @@ _TAG_BASE = {
 }
 
 
-def _select(blocks: list[Block], root: etree._Element) -> set[etree._Element]:
+# Complex on purpose: score, merge split containers, walk up, add siblings: one ranking.
+def _select(blocks: list[Block], root: etree._Element) -> set[etree._Element]:  # noqa: C901
     """The containers that hold the article: the best-scoring one plus siblings that look like it."""
     scores: dict[etree._Element, float] = {}
     chars: dict[etree._Element, int] = {}

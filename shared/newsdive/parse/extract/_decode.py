@@ -178,7 +178,8 @@ def _decode_lenient(data: bytes, codec: str) -> str | None:
     return text if text.count("\ufffd") <= max(3, len(text) // 2000) else None
 
 
-def decode(data: bytes, content_type: str | None = None) -> str:
+# Complex on purpose: BOM, declarations, UTF-8, lenient, detected: one cascade.
+def decode(data: bytes, content_type: str | None = None) -> str:  # noqa: C901
     """Decode an HTML page; raise NotHtmlError for bytes that are clearly something else."""
     head = data[:16].lstrip()
     if head.startswith(_MAGIC) or _MP4.match(data[:12]):

@@ -247,7 +247,8 @@ def _pick_time(candidates: list[datetime], others: list[datetime]) -> datetime |
     return None
 
 
-def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
+# Complex on purpose: one field after another, each source in priority order.
+def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:  # noqa: C901
     md = Metadata()
     meta = _meta_map(tree)
 
