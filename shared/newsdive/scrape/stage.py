@@ -168,11 +168,13 @@ def page_canonical(body: bytes) -> str | None:
     except (lxml.etree.ParserError, ValueError):
         return None
     for el in doc.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split() and (el.get("href") or "").strip():
-            return el.get("href").strip()
+        href = (el.get("href") or "").strip()
+        if "canonical" in (el.get("rel") or "").lower().split() and href:
+            return href
     for el in doc.iter("meta"):
-        if (el.get("property") or el.get("name") or "").lower() == "og:url" and (el.get("content") or "").strip():
-            return el.get("content").strip()
+        content = (el.get("content") or "").strip()
+        if (el.get("property") or el.get("name") or "").lower() == "og:url" and content:
+            return content
     return None
 
 

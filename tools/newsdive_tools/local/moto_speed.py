@@ -80,7 +80,7 @@ def speed_up_moto() -> bool:  # noqa: C901 - the swapped methods close over moto
         queue.approximate_number_of_messages = property(approximate_number_of_messages)
         queue.approximate_number_of_messages_not_visible = property(approximate_number_of_messages_not_visible)
         queue.approximate_number_of_messages_delayed = property(approximate_number_of_messages_delayed)
-        models._newsdive_fast = True
+        models._newsdive_fast = True  # type: ignore[attr-defined]  # our marker on moto's module
     _fast_dynamodb_results()
     return True
 

@@ -186,7 +186,7 @@ def decode(data: bytes, content_type: str | None = None) -> str:  # noqa: C901
         raise NotHtmlError("binary content (file signature)")
 
     text: str | None = None
-    for bom, codec in (
+    for bom, bom_codec in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF32_LE, "utf-32-le"),
         (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -194,7 +194,7 @@ def decode(data: bytes, content_type: str | None = None) -> str:  # noqa: C901
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
-            text = data[len(bom) :].decode(codec, "replace")
+            text = data[len(bom) :].decode(bom_codec, "replace")
             break
     if text is None:
         declared: list[str] = []

@@ -16,7 +16,7 @@ from newsdive.parse.extract._title import choose_title, domain_names, title_by_r
 
 from ._dates import aware, parse_datetime
 from ._outlets import rule_for
-from ._text import norm, text_of, unescape
+from ._text import elements, norm, text_of, unescape
 
 ARTICLE_TYPES = {
     "article",
@@ -202,7 +202,7 @@ def _dom_dates(tree: etree._Element) -> list[str]:
             return [value]
         if first is None and "T" in value or first is None and ":" in value:
             first = value
-    for el in tree.xpath('//*[@itemprop="datePublished"]'):
+    for el in elements(tree, '//*[@itemprop="datePublished"]'):
         return [el.get("content") or el.get("datetime") or text_of(el)]
     return [first] if first else []
 
