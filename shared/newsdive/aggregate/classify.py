@@ -69,6 +69,12 @@ _EN_SHORT = {"US": "US", "U.S.": "US", "USA": "US", "U.S.A.": "US", "UK": "GB", 
 _EN_AMBIGUOUS = {"Jordan", "Chad", "Georgia", "Jersey", "Guernsey", "Man", "Niger", "Dominica", "Victoria",
                  "Kingston", "Georgetown", "Santiago"}
 _NOT_PLACES = {"UN", "EZ", "ZZ", "QO", "XA", "XB", "AQ"}  # CLDR codes of no country one can be "about"
+# The sections of babel's per-locale CLDR data (babel/locale-data/*.dat) the code reads: `Locale.territories` and
+# `Locale.time_zones`, here and in publish/key_players.py (`_places`). The Lambda layer keeps only these
+# (shared/trim_cldr.py, run by shared/Makefile, reads this line without importing the package: keep it a literal
+# tuple); a babel call reading another section fails there with a KeyError (tests/unit/test_cldr_sections.py).
+# babel/global.dat (likely subtags, parent locales, territory_zones) is kept whole.
+CLDR_SECTIONS: tuple[str, ...] = ("territories", "time_zones")
 
 
 def base_language(language: str | None) -> str:
