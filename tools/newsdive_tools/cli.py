@@ -367,7 +367,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from newsdive_tools.local.serve import make_server
 
     server = make_server(args.out, host=args.host, port=args.port)
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), server.server_address[1]  # a TCP server: the host is a str
     print(f"serving the viewer and {args.out} on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     try:
         server.serve_forever()

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -69,6 +69,12 @@ _EN_SHORT = {"US": "US", "U.S.": "US", "USA": "US", "U.S.A.": "US", "UK": "GB", 
 _EN_AMBIGUOUS = {"Jordan", "Chad", "Georgia", "Jersey", "Guernsey", "Man", "Niger", "Dominica", "Victoria",
                  "Kingston", "Georgetown", "Santiago"}
 _NOT_PLACES = {"UN", "EZ", "ZZ", "QO", "XA", "XB", "AQ"}  # CLDR codes of no country one can be "about"
+# The sections of babel's per-locale CLDR data (babel/locale-data/*.dat) the code reads: `Locale.territories` and
+# `Locale.time_zones`, here and in publish/key_players.py (`_places`). The Lambda layer keeps only these
+# (shared/trim_cldr.py, run by shared/Makefile, reads this line without importing the package: keep it a literal
+# tuple); a babel call reading another section fails there with a KeyError (tests/unit/test_cldr_sections.py).
+# babel/global.dat (likely subtags, parent locales, territory_zones) is kept whole.
+CLDR_SECTIONS: tuple[str, ...] = ("territories", "time_zones")
 
 
 def base_language(language: str | None) -> str:
@@ -109,7 +115,8 @@ def _stems(words: list[str], language: str) -> list[str]:
 def _sections() -> tuple[dict[str, str], dict[str, str]]:
     """Section words of cased and spaced scripts (matched whole), and of unspaced scripts (matched as
     substrings)."""
-    whole, inner = {}, {}
+    whole: dict[str, str] = {}
+    inner: dict[str, str] = {}
     for word, category in _data()["sections"].items():
         (inner if any(ord(ch) > 0x2E80 for ch in word) else whole)[word] = category
     return whole, inner
@@ -128,10 +135,10 @@ def section_category(section: str | None, url: str | None = None) -> str | None:
             if word in lowered:
                 return category
     if url:
-        parts = urlsplit(url.strip())
-        path = unquote(parts.path).lower()
+        split = urlsplit(url.strip())
+        path = unquote(split.path).lower()
         candidates.extend(seg for seg in path.split("/")[:4] if seg)
-        host = (parts.hostname or "").split(".")
+        host = (split.hostname or "").split(".")
         if len(host) > 2:
             candidates.append(host[0])
     for word in candidates:
@@ -170,11 +177,11 @@ def _keyword_index(language: str) -> tuple[dict[tuple[str, ...], str], list[tupl
     by_key: dict[tuple[str, ...], set[str]] = {}
     for _, key, category in entries:
         by_key.setdefault(key, set()).add(category)
-    for tokens, key, category in entries:
+    for written, key, category in entries:
         if len(by_key[key]) == 1:
             phrases[key] = category
         else:  # "final" (sports) and "finale" (entertainment) share a stem: each counts as written
-            phrases[tuple(f"={t}" for t in tokens)] = category
+            phrases[tuple(f"={t}" for t in written)] = category
     return phrases, tails, substrings
 
 
@@ -190,7 +197,8 @@ def _forms(words: list[str], language: str) -> list[str]:
             for w, st in zip(words, _stems(words, language), strict=True)]
 
 
-def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:
+# Complex on purpose: longest phrase first, then hyphen parts, then tails: one pass order.
+def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:  # noqa: C901
     """Keyword hits per category in a text of the given language (a phrase counts once); empty for a language
     without keyword data."""
     lang = base_language(language)
@@ -214,12 +222,12 @@ def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:
             if any(matched[i:i + n]):
                 continue
             key = tuple(stems[i:i + n])
-            category = phrases.get(key)
-            if not category:
+            hit = phrases.get(key)
+            if not hit:
                 key = tuple(f"={w}" for w in words[i:i + n])
-                category = phrases.get(key)
-            if category:
-                scores[category] += 1
+                hit = phrases.get(key)
+            if hit:
+                scores[hit] += 1
                 matched[i:i + n] = [True] * n
     for i, word in enumerate(words):  # "premier-ministre", "премьер-министр": the parts
         if not matched[i] and "-" in word:
@@ -320,11 +328,11 @@ def country_name(code: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _countryinfo() -> dict[str, dict[str, Any]]:
+def _countryinfo() -> dict[str, Mapping[str, Any]]:
     """ISO alpha-2 -> countryinfo's record (English capital and demonym)."""
     from countryinfo import all_countries
 
-    out = {}
+    out: dict[str, Mapping[str, Any]] = {}
     for country in all_countries():
         info = country.info()
         code = (info.get("ISO") or {}).get("alpha2")
@@ -341,8 +349,9 @@ def _zone_cities() -> dict[str, list[str]]:
     return {code: list(zones) for code, zones in get_global("territory_zones").items()}
 
 
+# Complex on purpose: CLDR names, zone cities, capitals, English extras: one table.
 @lru_cache(maxsize=32)
-def _place_names(language: str) -> dict[str, str]:
+def _place_names(language: str) -> dict[str, str]:  # noqa: C901
     """Name, capital or demonym in the language -> ISO code. Names claimed by two countries are dropped."""
     from babel import Locale, UnknownLocaleError
 
@@ -369,7 +378,7 @@ def _place_names(language: str) -> dict[str, str]:
                 add(variant, code)
     info = _countryinfo()
     zones = _zone_cities()
-    english_city = {}
+    english_city: dict[str, str] = {}
     for code, zone_ids in zones.items():
         for zone in zone_ids:
             english_city.setdefault(city(zone, english), zone)
@@ -379,9 +388,9 @@ def _place_names(language: str) -> dict[str, str]:
         capital = record.get("capital")
         if not capital:
             continue
-        zone = english_city.get(capital)
-        if zone:
-            add(city(zone, locale), code)
+        capital_zone = english_city.get(capital)
+        if capital_zone:
+            add(city(capital_zone, locale), code)
         elif language == "en":
             add(capital, code)
             add(capital.split(",")[0].removesuffix(" D.C.").strip(), code)  # "Washington, D.C."

@@ -57,14 +57,15 @@ def canonical_order(members: Iterable[Member]) -> list[Member]:
 
 def target_stories(members: Iterable[Member], deps: Aggregator) -> dict[str, StoryRecord]:
     """The stories the assignment code builds from these members fed in canonical order (in memory)."""
-    pool = Aggregator(stories=MemoryStoryRepository(), index=MemoryCandidateIndex(), rule=deps.rule,
+    memory = MemoryStoryRepository()
+    pool = Aggregator(stories=memory, index=MemoryCandidateIndex(), rule=deps.rule,
                       config=deps.config, sleep=lambda _s: None, catalog=deps.catalog)
     ordered = canonical_order(members)
     # An undated member stands at the newest dated one's time (not "now": the result must not depend on the clock).
     undated_at = max((m.published_at for m in ordered if m.published_at), default=_EPOCH)
     for member in ordered:
         place(member, pool, when=undated_at)
-    return {s.story_id: s for s in pool.stories.stories.values() if s.members and not s.merged_into}
+    return {s.story_id: s for s in memory.stories.values() if s.members and not s.merged_into}
 
 
 def recluster(deps: Aggregator, *, depth: int = DEFAULT_DEPTH) -> ReclusterReport:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,7 +36,7 @@ class Aggregator:
     index: CandidateIndex
     rule: BlindspotRule = field(default_factory=BlindspotRule)
     config: AssignConfig = field(default_factory=AssignConfig)
-    sleep: object = time.sleep  # injected by tests/benchmarks to skip the back-off
+    sleep: Callable[[float], object] = time.sleep  # injected by tests/benchmarks to skip the back-off
     catalog: Catalog | None = None  # rates articles of `unrated` sources; None: the default catalog (lazy)
 
     def rating_catalog(self) -> Catalog:

@@ -7,7 +7,7 @@ remove one within v1.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -16,7 +16,7 @@ from newsdive.aggregate.sentiment import SentimentLabel
 from newsdive.language.plaintext import plain
 from newsdive.model.sources import Bias, Side
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION: Final = "1.0"
 SCHEMA_BASE = "/schemas/v1"
 
 # Links to the outside world: absolute http(s) only (the renderer drops any other URL before it gets here).

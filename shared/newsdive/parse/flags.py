@@ -7,7 +7,7 @@ stage stores what it can of it and counts it against its source's parse quality 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from newsdive.language.plaintext import word_count
 
@@ -143,6 +143,7 @@ def _page_signals(html: bytes) -> dict[str, object]:
     import lxml.etree
     import lxml.html
 
+    doc: Any  # an HtmlElement tree: lxml-stubs type it, and what iter() yields, as plain _Element (no text_content)
     try:
         doc = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):

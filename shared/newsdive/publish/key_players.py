@@ -177,7 +177,8 @@ def _after_nouns(run: list[str], language: str) -> list[str]:
 def _places(language: str) -> frozenset[str]:
     """Country and territory names and the exemplar cities of time zones in the language (CLDR through babel),
     lower-cased, with their Snowball stems: a name that is one is a place, not a player ("Russie", "Стамбул",
-    "Türkiye", "Ryssland")."""
+    "Türkiye", "Ryssland"). The CLDR sections read here are declared in classify.CLDR_SECTIONS: the layer keeps
+    no other."""
     from babel import Locale, UnknownLocaleError
 
     try:
@@ -335,7 +336,8 @@ def _member_language(m: Member) -> str | None:
     return name_language(guess_language(f"{plain(m.title)}. {plain(m.lead)}", min_share=0.04))
 
 
-def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_PLAYERS) -> list[KeyPlayer]:
+# Complex on purpose: each trim of a capitalised run reads the one before.
+def key_players(story: StoryRecord, members: Sequence[Member], limit: int = KEY_PLAYERS) -> list[KeyPlayer]:  # noqa: C901
     """People and organisations the reports name most (see the rules above)."""
     texts: list[tuple[Member, str, str]] = []
     for m in members:

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import overload
 
 from newsdive.aggregate.bias import blindspot_label
 from newsdive.aggregate.cluster.features import cosine
@@ -88,6 +89,10 @@ def deep_dive_path(story_id: str) -> str:
     return f"deep-dives/{story_id}.json"
 
 
+@overload
+def utc(when: datetime) -> datetime: ...
+@overload
+def utc(when: None) -> None: ...
 def utc(when: datetime | None) -> datetime | None:
     return when.astimezone(UTC) if when is not None else None
 

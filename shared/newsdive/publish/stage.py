@@ -246,7 +246,7 @@ def publish_index(categories: Sequence[str], deps: Publisher) -> PublishReport:
     return report
 
 
-def _drop_stale_pages(store: ObjectStore, pages: dict[str, object], report: PublishReport) -> None:
+def _drop_stale_pages(store: ObjectStore, pages: Mapping[str, object], report: PublishReport) -> None:
     """Delete the pages past a feed's last one: a feed that shrank (stories merged by re-clustering) must not leave
     an old page-2 behind, or the published state would depend on the runs before it."""
     bases = {key.removesuffix(".json") for key in pages if "/page-" not in key}

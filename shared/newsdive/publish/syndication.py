@@ -83,7 +83,7 @@ def sitemap(stories: Sequence[StoryRecord], *, base_url: str, page_url: str = ""
 
     ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
     base = base_url.rstrip("/")
-    urlset = etree.Element(f"{{{ns}}}urlset", nsmap={None: ns})
+    urlset = etree.Element(f"{{{ns}}}urlset", nsmap={None: ns})  # type: ignore[dict-item]  # stubs: None prefix
     for story in newest_first(stories):
         url = etree.SubElement(urlset, f"{{{ns}}}url")
         link = story_link(story.story_id, slugify(story.title, story.story_id), base_url=base, page_url=page_url)

@@ -30,7 +30,7 @@ def run_batch(event: dict, context: Any, processor: Any, record_handler: Any, lo
     metrics.add_metric(name="RecordsSucceeded", unit=MetricUnit.Count, value=len(processor.success_messages))
     metrics.add_metric(name="RecordsFailed", unit=MetricUnit.Count, value=len(processor.fail_messages))
     log_batch_failures(logger, processor, metrics)
-    return response
+    return dict(response)
 
 
 def log_batch_failures(logger: Any, processor: Any, metrics: Any = None) -> int:
@@ -61,11 +61,11 @@ def log_batch_failures(logger: Any, processor: Any, metrics: Any = None) -> int:
 
 def _body_keys(record: Any) -> dict[str, Any]:
     """The correlation ids inside a failed message's body (a poison message's unparsed body has none)."""
-    body = getattr(record, "body", None)
+    body: Any = getattr(record, "body", None)
     out: dict[str, Any] = {}
     if getattr(body, "article_id", None):
         out["article_id"] = body.article_id
-    source = getattr(body, "source", None)
+    source: Any = getattr(body, "source", None)
     if getattr(source, "id", None):
         out["source_id"], out["slot"] = source.id, getattr(body, "slot", None)
     elif getattr(body, "source_id", None):

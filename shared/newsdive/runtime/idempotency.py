@@ -20,6 +20,7 @@ def idempotency(key: str, *, table: str | None, hours: int,
     """The config (register each invocation's Lambda context on it) and the decorator that runs a function once
     per `key` (a JMESPath over the keyword `argument`) within `hours`."""
     config = IdempotencyConfig(event_key_jmespath=key, expires_after_seconds=hours * 3600)
-    persistence = DynamoDBPersistenceLayer(table_name=table)
+    # None (no table configured, e.g. local runs with idempotency disabled) is only read when a record is written
+    persistence = DynamoDBPersistenceLayer(table_name=table)  # type: ignore[arg-type]
     return config, partial(idempotent_function, data_keyword_argument=argument, config=config,
                            persistence_store=persistence)

@@ -10,7 +10,7 @@ def is_scheduled(event: object, *sources: str) -> bool:
 
 def detail_depth(event: dict, default: int) -> int:
     """`detail.depth` as a positive int; the default when absent or not a number."""
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    detail = found if isinstance(found := event.get("detail"), dict) else {}
     try:
         return max(1, int(detail.get("depth", default)))
     except (TypeError, ValueError):

@@ -16,11 +16,11 @@ from newsdive.model.messages import ArticleStored, ScrapeRequest
 
 
 class ScrapeRecord(SqsRecordModel):
-    body: Json[ScrapeRequest]  # type: ignore[assignment]
+    body: Json[ScrapeRequest]
 
 
 class ArticleRecord(SqsRecordModel):
-    body: Json[ArticleStored]  # type: ignore[assignment]
+    body: Json[ArticleStored]
 
 
 class _S3Bucket(BaseModel):
@@ -74,4 +74,4 @@ class S3Notification(BaseModel):
 
 
 class S3NotificationRecordSqs(SqsRecordModel):
-    body: Json[S3Notification]  # type: ignore[assignment]
+    body: Json[S3Notification]

@@ -94,4 +94,4 @@ class PublishSettings(_Settings):
 @cache
 def settings(kind: type[_Settings]) -> _Settings:
     """The cached settings of a function; raises pydantic's ValidationError naming each missing variable."""
-    return kind()  # type: ignore[call-arg]
+    return kind()

@@ -84,8 +84,8 @@ class ParsedFeed:
         """The `limit` child sitemaps most recently modified (undated ones after the dated, in document order):
         news sites append a sitemap per day or month, and only the newest hold new articles."""
         dates = list(self.sitemap_dates) + [None] * (len(self.sitemaps) - len(self.sitemap_dates))
-        order = sorted(range(len(self.sitemaps)),
-                       key=lambda i: (dates[i] is None, -(dates[i].timestamp() if dates[i] else 0), i))
+        stamps = [d.timestamp() if d else None for d in dates]
+        order = sorted(range(len(self.sitemaps)), key=lambda i: (stamps[i] is None, -(stamps[i] or 0), i))
         return [self.sitemaps[i] for i in order[:limit]]
 
 
@@ -166,7 +166,8 @@ def _struct_to_datetime(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime(*value[:6], tzinfo=UTC)
+        year, month, day, hour, minute, second = value[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except (TypeError, ValueError):
         return None
 

@@ -283,6 +283,19 @@ def _sniff(body: bytes) -> str | None:
     return None
 
 
+def _merge_headers(defaults: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
+    """The request's headers: `extra` replaces a default of the same name in any case; Host is never taken
+    (the connection sets it from the vetted destination)."""
+    merged = dict(defaults)
+    for name, value in extra.items():
+        if name.lower() == "host":
+            continue
+        for existing in [k for k in merged if k.lower() == name.lower()]:
+            del merged[existing]
+        merged[name] = value
+    return merged
+
+
 def _type_verdict(accept: Accept, mime: str) -> bool | None:
     """True: acceptable; False: refuse without reading the body; None: read the body and sniff it."""
     if accept == "any":
@@ -310,7 +323,7 @@ class Fetcher:
         self._pool.clear()
 
     # --- guard ---------------------------------------------------------------------------------------
-    def vet(self, url: str) -> Destination:
+    def vet(self, url: str) -> Destination:  # noqa: C901 - the SSRF rules in the order a request meets them
         """Check a URL against the SSRF rules and resolve it once; BlockedDestinationError when refused."""
         url = url.strip(" ")
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
@@ -462,17 +475,10 @@ class Fetcher:
 
         policy = self.policy
         deadline = time.monotonic() + policy.total_timeout
-        request_headers: dict[str, str] = {
-            "User-Agent": policy.user_agent,
-            "Accept": _ACCEPT_HEADERS[accept],
-            "Accept-Encoding": ACCEPT_ENCODING,
-        }
-        for name, value in (headers or {}).items():
-            if name.lower() == "host":
-                continue
-            for existing in [k for k in request_headers if k.lower() == name.lower()]:
-                del request_headers[existing]
-            request_headers[name] = value
+        request_headers = _merge_headers(
+            {"User-Agent": policy.user_agent, "Accept": _ACCEPT_HEADERS[accept], "Accept-Encoding": ACCEPT_ENCODING},
+            headers or {},
+        )
 
         current = url.strip()
         redirects: list[str] = []

@@ -168,11 +168,13 @@ def page_canonical(body: bytes) -> str | None:
     except (lxml.etree.ParserError, ValueError):
         return None
     for el in doc.iter("link"):
-        if "canonical" in (el.get("rel") or "").lower().split() and (el.get("href") or "").strip():
-            return el.get("href").strip()
+        href = (el.get("href") or "").strip()
+        if "canonical" in (el.get("rel") or "").lower().split() and href:
+            return href
     for el in doc.iter("meta"):
-        if (el.get("property") or el.get("name") or "").lower() == "og:url" and (el.get("content") or "").strip():
-            return el.get("content").strip()
+        content = (el.get("content") or "").strip()
+        if (el.get("property") or el.get("name") or "").lower() == "og:url" and content:
+            return content
     return None
 
 
@@ -211,7 +213,8 @@ def _select(feed: ParsedFeed, kind: str, *, limit: int, now: datetime, max_age_h
     return sorted(items, key=lambda i: i.canonical_url)
 
 
-def scrape(request: ScrapeRequest, deps: Scraper, *, now: datetime | None = None,
+# Complex on purpose: feeds, items, pages and the deadline share one report.
+def scrape(request: ScrapeRequest, deps: Scraper, *, now: datetime | None = None,  # noqa: C901
            deadline: float | None = None) -> ScrapeReport:
     """Check the source's feeds and sitemaps and store the pages of items not seen before.
 

@@ -244,7 +244,8 @@ class _Partition:
     """One index partition read newest first, a page at a time (a page also stops at DynamoDB's 1 MB)."""
 
     def __init__(self, repository: DynamoStoryRepository, index_name: str, attribute: str, value: str) -> None:
-        self.repository, self.items, self.done, self.pages, self.last_page = repository, [], False, 0, 0
+        self.repository, self.done, self.pages, self.last_page = repository, False, 0, 0
+        self.items: list[dict[str, Any]] = []
         self.query: dict[str, Any] = {
             "TableName": repository.table, "IndexName": index_name, "KeyConditionExpression": "#a = :v",
             "ExpressionAttributeNames": {"#a": attribute}, "ExpressionAttributeValues": {":v": s_value(value)},

@@ -118,7 +118,9 @@ def load_uci(path: Path) -> list[Case]:
 
 def load_allsides(path: Path) -> tuple[list[Case], Counter[str]]:
     """The scored articles, and the unscored topics with their story counts."""
-    cases, unscored, seen = [], Counter(), set()
+    cases: list[Case] = []
+    unscored: Counter[str] = Counter()
+    seen: set[str] = set()
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             truth = ALLSIDES_TOPICS.get(row["topic"].strip())
@@ -260,8 +262,8 @@ def evaluate(roots: list[Path]) -> dict[str, Any]:
         every, _ = classify_all(pages)
         general: dict[str, Any] = {}
         for name, keep in (("en", lambda c: c.language == "en"), ("other", lambda c: c.language != "en")):
-            picked = [p for c, p in zip(pages, every, strict=True) if keep(c)]
-            general[name] = {"pages": len(picked), "general": sum(p == "general" for p in picked)}
+            labels = [p for c, p in zip(pages, every, strict=True) if keep(c)]
+            general[name] = {"pages": len(labels), "general": sum(p == "general" for p in labels)}
         results["fundus"] = {
             "all": score(cases, text_only), "with_section": score(cases, with_section),
             "english": score([c for c, _ in english], [p for _, p in english]),

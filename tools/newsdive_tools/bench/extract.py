@@ -115,7 +115,7 @@ def _readability() -> Extractor:
     def run(page: Page) -> str:
         summary = Document(page.html.decode("utf-8", "replace")).summary(html_partial=True)
         root = lxml.html.fromstring(summary)
-        return "\n".join(t.strip() for t in root.itertext())
+        return "\n".join(t.strip() for t in root.itertext())  # type: ignore[misc]  # stubs: str | bytes
 
     return run
 

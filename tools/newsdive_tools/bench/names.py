@@ -94,7 +94,7 @@ def read_pages(dataset: Path, lead_words: int) -> list[Page]:
 
 def score(pages: list[Page], labels: dict[str, dict[str, set[str]]], method: str) -> dict[str, dict[str, int]]:
     """Per language: key players listed, labelled names, labelled non-names, unlabelled, names labelled, found."""
-    out: dict[str, dict[str, int]] = defaultdict(Counter)  # type: ignore[arg-type]
+    out: dict[str, dict[str, int]] = defaultdict(Counter)
     for page in pages:
         row = out[page.language]
         row["pages"] += 1
@@ -147,7 +147,7 @@ def first_call(runs: int = 3) -> dict[str, dict[str, float]]:
     import subprocess  # noqa: S404 - runs this interpreter with a fixed argument list
     import sys
 
-    out = {}
+    out: dict[str, dict[str, float]] = {}
     for lang, (title, lead) in FIRST_CALL_TEXTS.items():
         samples = [subprocess.run([sys.executable, "-c", _FIRST_CALL, title, lead, lang], check=True,  # noqa: S603
                                   capture_output=True, text=True).stdout.split() for _ in range(runs)]
@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 recall = _share(row["names_found"], row["labelled_names"])
                 entry[method] = {**row, "precision": None if precision is None else round(precision, 4),
                                  "recall": None if recall is None else round(recall, 4)}
-            out["languages"][lang] = entry  # type: ignore[index]
+            out["languages"][lang] = entry
         print(json.dumps(out, ensure_ascii=False))
         return 0
 
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
           f"labels: {args.labels.name} ({len(labels)} pages), {seconds:.1f} s")
     print(f"{'lang':<5}{'pages':>6}{'slugs ok':>9}   {'newsdive: players precision recall':<37}"
           f"{'english-rules: players precision recall':<40}")
-    totals = {method: Counter() for method in methods}
+    totals: dict[str, Counter[str]] = {method: Counter() for method in methods}
     for lang in slugs:
         cells = ""
         for method in methods:
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         cells += (f"{t['players']:>17}{'n/a' if precision is None else f'{precision:.0%}':>10}"
                   f"{'n/a' if recall is None else f'{recall:.0%}':>7}{'':<6}")
     print(f"{'all':<5}{sum(map(len, slugs.values())):>6}{sum(readable.values()):>9}   {cells}")
-    other = Counter()
+    other: Counter[str] = Counter()
     for lang, row in scores["newsdive"].items():
         if lang != "en":
             other.update(row)

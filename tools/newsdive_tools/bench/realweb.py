@@ -248,7 +248,7 @@ def _short(reason: str, limit: int = 90) -> str:
 
 
 def _read_log(log: Path | None) -> list[dict[str, Any]]:
-    entries = []
+    entries: list[dict[str, Any]] = []
     if log is None or not log.is_file():
         return entries
     with log.open(encoding="utf-8", errors="replace") as lines:
@@ -295,7 +295,8 @@ def max_receives() -> dict[str, int]:
     return out
 
 
-def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_messages: dict[str, list[dict]],
+# Complex on purpose: log, dead letters and outputs joined per page in one pass.
+def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_messages: dict[str, list[dict]],  # noqa: C901
                   request_seconds: dict[str, float] | None = None,
                   receives: dict[str, int] | None = None) -> tuple[list[Outcome], dict[str, Any]]:
     """Each page's journey, read from the run's log, its dead letters and its published deep dives; and what
@@ -319,9 +320,9 @@ def page_outcomes(pages: list[Page], out: Path, log: Path | None, dead_letter_me
             except ValueError:
                 continue
 
-    for index, page in enumerate(pages):
-        identify(index, page.served_url, page.url)
-        by_source[source_id(page.publisher)].append(index)
+    for position, page in enumerate(pages):
+        identify(position, page.served_url, page.url)
+        by_source[source_id(page.publisher)].append(position)
 
     def page_of(entry: dict[str, Any]) -> int | None:
         for key in (entry.get("article_id"), _raw_id(entry.get("raw_key")), _raw_id(entry.get("key"))):

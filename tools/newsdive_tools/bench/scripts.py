@@ -63,7 +63,9 @@ class StageReport:
     pages: int = 0
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # page, stage, exception
     no_article: list[str] = field(default_factory=list)
-    by_script: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    # counts stay ints (printed with :d), minutes are floats
+    by_script: dict[str, defaultdict[str, float]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(int)))
 
 
 def script_of(text: str) -> str:
@@ -179,7 +181,7 @@ def method(name: str):
     try:
         yield
     finally:
-        features.NGRAM_IDF, features.tokens, features.idf = saved  # type: ignore[assignment]
+        features.NGRAM_IDF, features.tokens, features.idf = saved
         clear()
 
 

@@ -244,14 +244,15 @@ def main(argv: list[str] | None = None) -> int:
             if cost is not None:
                 r.cold_ms, r.rss_added_mb = cost
     gold = [s.gold for s in snippets]
+    gold_counts = {c: gold.count(c) for c in CLASSES}
     summary = {
-        "dataset": str(path), "snippets": len(snippets), "gold": {c: gold.count(c) for c in CLASSES},
+        "dataset": str(path), "snippets": len(snippets), "gold": gold_counts,
         "methods": [asdict(r) for r in results],
     }
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    print(f"{len(snippets)} snippets ({', '.join(f'{n} {c}' for c, n in summary['gold'].items())}); "
+    print(f"{len(snippets)} snippets ({', '.join(f'{n} {c}' for c, n in gold_counts.items())}); "
           f"gold classes cut at +-{GOLD_CUT}; held-out: thresholds tuned on one half, scored on the other (2 folds)")
     header = (f"{'method':10} {'pearson r':>9} {'acc':>6} {'macro F1':>8} {'held-out F1':>11}  "
               f"{'tuned thresholds (fold 1; fold 2)':36} {'s':>6} {'cold ms':>8} {'+RSS MB':>8}")

@@ -249,7 +249,7 @@ class Instrumentation:
         handlers.BUILTIN_HANDLERS.extend(self._specs())
         if self.chaos is not None and self.backoff_factor != 1:
             self._saved_time = botocore.endpoint.time
-            botocore.endpoint.time = _ScaledTime(self.backoff_factor)  # type: ignore[assignment]
+            botocore.endpoint.time = _ScaledTime(self.backoff_factor)
         self._installed = True
 
     def uninstall(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,8 +108,9 @@ class Requests:
     calls: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (function, service, operation)
     attempts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # DynamoDB "wru"/"rru" estimated from item sizes, and "wru_index": what global secondary indexes add
-    capacity: Counter[str] = field(default_factory=Counter)
-    capacity_by_function: Counter[tuple[str, str]] = field(default_factory=Counter)  # (function, kind)
+    capacity: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    capacity_by_function: defaultdict[tuple[str, str], float] = field(  # (function, kind)
+        default_factory=lambda: defaultdict(float))
     index_writes: IndexWrites = field(default_factory=IndexWrites)
     lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -109,7 +109,8 @@ class EventPump:
         self._stream_attempts: Counter[tuple[str, str]] = Counter()
         self._stream_seen: set[str] = set()
         self._containers = uuid.uuid4().hex[:12]  # this pump's "containers": cold starts of its own
-        self._order = [f for f in ("schedule", "scrape", "parse", "aggregate", "publish") if f in stack.functions]
+        self._order: list[str] = [f for f in ("schedule", "scrape", "parse", "aggregate", "publish")
+                                  if f in stack.functions]
         self._order += sorted(set(stack.functions) - set(self._order))
 
     # --- invoking ---------------------------------------------------------------------------------

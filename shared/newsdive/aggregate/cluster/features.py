@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
 
@@ -122,7 +122,7 @@ def _frequency_table(lang: str) -> dict[str, float]:
 
     words = get_frequency_dict(lang, wordlist="small")
     table: dict[str, float] = dict(words)
-    grams: Counter[str] = Counter()
+    grams: defaultdict[str, float] = defaultdict(float)
     for word, freq in words.items():
         for gram in ngrams(word):
             if gram != word:
@@ -294,7 +294,7 @@ def term_vector(title: str, body: str, *, language: str | None = None, max_terms
     A stem's IDF is that of the rarest word form it was seen as.
     """
     lang = (language or "en").split("-")[0].lower()
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     rarity: dict[str, float] = {}
     names: set[str] = set()
     for text, factor in ((title, TITLE_WEIGHT), (leading_words(body, BODY_WORDS), 1.0)):

@@ -38,7 +38,7 @@ def _weight(paragraphs: list[str]) -> int:
     return total
 
 
-_PARSER = etree.HTMLParser(
+_PARSER = etree.HTMLParser(  # type: ignore[call-arg]  # lxml-stubs lack default_doctype
     encoding="utf-8",
     remove_comments=True,
     remove_pis=True,

@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from ._text import norm, text_of, unescape
+from ._text import elements, norm, text_of, unescape
 
 # --- authors ---------------------------------------------------------------------------------------
 _BY_PREFIX = re.compile(
@@ -93,19 +93,20 @@ def dom_authors(tree: etree._Element) -> list[str]:
 
     Only the first group: later ones belong to teasers of other articles.
     """
-    marked = tree.xpath('//*[@itemprop="author"]')
+    marked = elements(tree, '//*[@itemprop="author"]')
     if marked:
         parent = marked[0].getparent()
         out = []
         for el in marked:
             if el is not marked[0] and el.getparent() is not parent:
                 continue
-            names = el.xpath('.//*[@itemprop="name"]')
+            names = elements(el, './/*[@itemprop="name"]')
             out.append((names[0].get("content") or text_of(names[0])) if names else (el.get("content") or text_of(el)))
         return out[:10]
     return [
         text_of(el)
-        for el in tree.xpath(
+        for el in elements(
+            tree,
             '//a[@rel="author"]|//*[contains(@class,"byline__name") or contains(@class,"author-name") or '
             'contains(@class,"author__name")]'
         )[:10]

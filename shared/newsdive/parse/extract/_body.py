@@ -356,7 +356,8 @@ _TAG_BASE = {
 }
 
 
-def _select(blocks: list[Block], root: etree._Element) -> set[etree._Element]:
+# Complex on purpose: score, merge split containers, walk up, add siblings: one ranking.
+def _select(blocks: list[Block], root: etree._Element) -> set[etree._Element]:  # noqa: C901
     """The containers that hold the article: the best-scoring one plus siblings that look like it."""
     scores: dict[etree._Element, float] = {}
     chars: dict[etree._Element, int] = {}
@@ -365,7 +366,7 @@ def _select(blocks: list[Block], root: etree._Element) -> set[etree._Element]:
     for b in blocks:
         n = len(b.text)
         long = n if n >= 100 and b.links < 0.2 * n else 0
-        el = b.el
+        el: etree._Element | None = b.el
         while el is not None:
             chars[el] = chars.get(el, 0) + n
             links[el] = links.get(el, 0) + b.links
@@ -426,8 +427,8 @@ def _select(blocks: list[Block], root: etree._Element) -> set[etree._Element]:
             break
         last = parent_score
         parent = parent.getparent()
-    while top.getparent() is not None and top.getparent().tag not in ("body", "html") and len(top.getparent()) == 1:
-        top = top.getparent()
+    while (up := top.getparent()) is not None and up.tag not in ("body", "html") and len(up) == 1:
+        top = up
 
     selected = {top}
     # An article split into chunks (between ad slots) repeats its container's class: take every chunk.
@@ -469,7 +470,7 @@ def _select(blocks: list[Block], root: etree._Element) -> set[etree._Element]:
     return selected
 
 
-def _inside(el: etree._Element, selected: set[etree._Element]) -> bool:
+def _inside(el: etree._Element | None, selected: set[etree._Element]) -> bool:
     while el is not None:
         if el in selected:
             return True

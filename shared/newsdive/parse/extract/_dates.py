@@ -226,7 +226,7 @@ def in_country(value: datetime, country: str | None) -> datetime | None:
     offsets: dict[timedelta, int] = {}
     for name in zones:
         try:
-            offset = pytz.timezone(name).utcoffset(value, is_dst=False)
+            offset = pytz.timezone(name).utcoffset(value, is_dst=False)  # type: ignore[call-arg]  # stubs: UTC's
         except (pytz.exceptions.InvalidTimeError, pytz.exceptions.UnknownTimeZoneError):
             continue
         offsets[offset] = offsets.get(offset, 0) + 1

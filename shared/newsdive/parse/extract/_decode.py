@@ -178,14 +178,15 @@ def _decode_lenient(data: bytes, codec: str) -> str | None:
     return text if text.count("\ufffd") <= max(3, len(text) // 2000) else None
 
 
-def decode(data: bytes, content_type: str | None = None) -> str:
+# Complex on purpose: BOM, declarations, UTF-8, lenient, detected: one cascade.
+def decode(data: bytes, content_type: str | None = None) -> str:  # noqa: C901
     """Decode an HTML page; raise NotHtmlError for bytes that are clearly something else."""
     head = data[:16].lstrip()
     if head.startswith(_MAGIC) or _MP4.match(data[:12]):
         raise NotHtmlError("binary content (file signature)")
 
     text: str | None = None
-    for bom, codec in (
+    for bom, bom_codec in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF32_LE, "utf-32-le"),
         (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -193,7 +194,7 @@ def decode(data: bytes, content_type: str | None = None) -> str:
         (codecs.BOM_UTF16_BE, "utf-16-be"),
     ):
         if data.startswith(bom):
-            text = data[len(bom) :].decode(codec, "replace")
+            text = data[len(bom) :].decode(bom_codec, "replace")
             break
     if text is None:
         declared: list[str] = []

@@ -16,7 +16,7 @@ from newsdive.parse.extract._title import choose_title, domain_names, title_by_r
 
 from ._dates import aware, parse_datetime
 from ._outlets import rule_for
-from ._text import norm, text_of, unescape
+from ._text import elements, norm, text_of, unescape
 
 ARTICLE_TYPES = {
     "article",
@@ -202,7 +202,7 @@ def _dom_dates(tree: etree._Element) -> list[str]:
             return [value]
         if first is None and "T" in value or first is None and ":" in value:
             first = value
-    for el in tree.xpath('//*[@itemprop="datePublished"]'):
+    for el in elements(tree, '//*[@itemprop="datePublished"]'):
         return [el.get("content") or el.get("datetime") or text_of(el)]
     return [first] if first else []
 
@@ -273,7 +273,28 @@ def _first_section(value: str) -> str:
     return next((part for part in _SECTION_LIST.split(value) if part), "")
 
 
-def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
+def _section(meta: dict[str, list[str]], art: dict) -> tuple[str | None, set[str]]:
+    """The page's section: the usual tags, else JSON-LD articleSection, else the fallback tags; and every section
+    name the page's tags give (casefolded), which its title may carry after a dash ("Headline-정치")."""
+    usual = [unescape(v) for key in _SECTION_KEYS for v in meta.get(key, ())]
+    fallback = [unescape(v) for key in _FALLBACK_SECTION_KEYS for v in meta.get(key, ())]
+    section = (
+        next(filter(None, usual), "")
+        or unescape(first_str(art.get("articleSection")))
+        or _first_section(next(filter(None, fallback), ""))
+        or None
+    )
+    names = {
+        name.casefold()
+        for value in (section or "", *usual, *fallback)
+        for name in _SECTION_LIST.split(norm(value))
+        if name and len(name) < 40
+    }
+    return section, names
+
+
+# Complex on purpose: one field after another, each source in priority order.
+def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:  # noqa: C901
     md = Metadata()
     meta = _meta_map(tree)
 
@@ -349,21 +370,7 @@ def extract_metadata(tree: etree._Element, url: str | None) -> Metadata:
     outlets |= domain_names(md.canonical_url)
 
     # section (before the title: a title may carry it after a dash, "Headline-정치")
-    md.section = (
-        m(*_SECTION_KEYS)
-        or unescape(first_str(art.get("articleSection")))
-        or _first_section(m(*_FALLBACK_SECTION_KEYS))
-        or None
-    )
-    section_values = [md.section or ""]
-    for key in (*_SECTION_KEYS, *_FALLBACK_SECTION_KEYS):
-        section_values.extend(meta.get(key, ()))
-    sections = {
-        name.casefold()
-        for value in section_values
-        for name in _SECTION_LIST.split(norm(unescape(value)))
-        if name and len(name) < 40
-    }
+    md.section, sections = _section(meta, art)
 
     # title
     title_el = tree.find(".//title")

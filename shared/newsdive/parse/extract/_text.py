@@ -29,6 +29,12 @@ def unescape(text: str | None) -> str:
     return norm(text)
 
 
+def elements(el: etree._Element, path: str) -> list[etree._Element]:
+    """The elements an XPath selects (xpath() is typed as any XPath result: strings, numbers, booleans too)."""
+    result = el.xpath(path)
+    return [found for found in result if isinstance(found, etree._Element)] if isinstance(result, list) else []
+
+
 def text_of(el: etree._Element) -> str:
     """All text inside an element (not its tail), at C speed."""
     return etree.tostring(el, method="text", encoding=str, with_tail=False)

@@ -4,6 +4,7 @@ by votes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from urllib.parse import urlsplit
 
 # A separator between a title and the outlet's name: a short run of punctuation or symbols between spaces
@@ -30,7 +31,7 @@ _BYLINE_PART = re.compile(r"^by\s+\S", re.I)
 _JOINED_SUFFIX = re.compile(r"(?<=\S)\s*[-–—]\s*([^-–—]+)$")
 
 
-def _strip_joined(title: str, names: set[str], heading: str = "") -> str:
+def _strip_joined(title: str, names: Set[str], heading: str = "") -> str:
     """'Headline-정치' -> 'Headline': cut a suffix after a dash, with or without spaces, when it is the page's own
     section or the outlet's name (casefolded), unless the page's visible heading carries the same suffix."""
     found = _JOINED_SUFFIX.search(title)
@@ -42,7 +43,7 @@ def _strip_joined(title: str, names: set[str], heading: str = "") -> str:
     return kept if any(ch.isalpha() for ch in kept) else title
 
 
-def _strip_site(title: str, site_names: set[str], heading: str = "", joined: set[str] = frozenset()) -> str:
+def _strip_site(title: str, site_names: set[str], heading: str = "", joined: Set[str] = frozenset()) -> str:
     """'Headline | Outlet' -> 'Headline', 'Headline-Section | Outlet' -> 'Headline': cut the parts that name the
     outlet, and a dash-joined suffix in `joined` (the page's own section and outlet names, never a domain label:
     "fake-news" on news.example.org stays)."""
@@ -104,7 +105,7 @@ def _spelling(key: str, cands: dict[str, str]) -> str:
     return tied[0]
 
 
-def choose_title(sources: dict[str, str], sites: set[str], joined: set[str] = frozenset()) -> str:
+def choose_title(sources: dict[str, str], sites: set[str], joined: Set[str] = frozenset()) -> str:
     """The JSON-LD headline unless the page's visible heading and its social title agree on another one;
     without a headline, the title most of og:title, <h1> and twitter:title agree on; else the <title>.
     `joined`: the page's own section and outlet names (casefolded), cut when joined to a title by a dash."""
@@ -128,7 +129,7 @@ def choose_title(sources: dict[str, str], sites: set[str], joined: set[str] = fr
 
 
 def title_by_rule(rule: dict | None, sources: dict[str, str], sites: set[str],
-                  joined: set[str] = frozenset()) -> str:
+                  joined: Set[str] = frozenset()) -> str:
     """The title from the first source an outlet rule names that the page has (site name cut, not the site
     name alone), else ''."""
     if not rule:
