@@ -107,9 +107,11 @@ def fifo_stack() -> Iterator[Any]:
 
         module = sys.modules[f"newsdive_function_aggregate_{module_name}_{pump._containers}_w0"]
         assert handler is module.lambda_handler
+        from newsdive.runtime import aggregate_run  # the handler's AggregateRun loads each article
+
         faults = Faults()
-        original = module.load_article
-        module.load_article = faults.wrap(original)
+        original = aggregate_run.load_article
+        aggregate_run.load_article = faults.wrap(original)
         logs = io.StringIO()  # the function's JSON log lines, as CloudWatch would keep them
         capture = logging.StreamHandler(logs)
         capture.setFormatter(module.logger.registered_formatter)
@@ -119,7 +121,7 @@ def fifo_stack() -> Iterator[Any]:
             yield stack, session, pump, faults, logs
         finally:
             std_logger.removeHandler(capture)
-            module.load_article = original
+            aggregate_run.load_article = original
 
 
 def _article(n: int, outlet: str = "plain-times") -> Any:
