@@ -281,8 +281,6 @@ def test_articles_of_a_story_that_fails_to_publish_count_against_their_sources(f
 def test_a_page_that_fails_parse_on_its_last_delivery_counts_against_its_source(fifo_stack):
     """A timeout is not the source's fault while deliveries remain; on the page's last one the page is lost all
     the same, and it counts (a failure no retry fixes counts at once: tests/unit/test_health.py)."""
-    import sys
-
     from newsdive.health.sources import SourceInfo, source_health
     from newsdive.storage.crawl_dynamo import DynamoCrawlControl
     from newsdive_tools.local.event_shapes import patched_environ, sqs_event
@@ -295,7 +293,7 @@ def test_a_page_that_fails_parse_on_its_last_delivery_counts_against_its_source(
     env = function.environment
     with patched_environ(env):
         load_handler(function, instance=f"_{pump._containers}_w0")
-    module = sys.modules[f"newsdive_function_parse_handler_{pump._containers}_w0"]
+    from newsdive.runtime import parse_run as module  # the handler's ParseRun parses each page
 
     def timing_out(key, deps):
         raise TimeoutError("read timed out")
