@@ -10,9 +10,16 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from newsdive.model.messages import ArticleStored, ScrapeRequest
+
+
+class ScheduleEvent(BaseModel):
+    """EventBridge "Scheduled Event" (rule) or Scheduler payload; only the tick time matters."""
+
+    model_config = ConfigDict(extra="allow")
+    time: AwareDatetime | None = None
 
 
 class ScrapeRecord(SqsRecordModel):
