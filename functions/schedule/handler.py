@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive.runtime import settings as cfg
 from newsdive.runtime.observability import get_logger, get_metrics, get_tracer
-from newsdive.runtime.records import ScheduleEvent
-from newsdive.runtime.schedule_run import ScheduleRun
+from newsdive.runtime.schedule_run import ScheduleEvent, ScheduleRun
+from newsdive.runtime.settings import ScheduleSettings, settings
 
 logger, metrics, tracer = get_logger("schedule"), get_metrics("schedule"), get_tracer("schedule")
-SETTINGS = cfg.settings(cfg.ScheduleSettings)  # fail at cold start, not mid-run
+SETTINGS = settings(ScheduleSettings)  # fail at cold start, not mid-run
 
 
 @logger.inject_lambda_context(log_event=False)

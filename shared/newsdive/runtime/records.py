@@ -10,24 +10,17 @@ from urllib.parse import unquote_plus
 
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from newsdive.model.messages import ArticleStored, ScrapeRequest
 
 
-class ScheduleEvent(BaseModel):
-    """EventBridge "Scheduled Event" (rule) or Scheduler payload; only the tick time matters."""
-
-    model_config = ConfigDict(extra="allow")
-    time: AwareDatetime | None = None
-
-
 class ScrapeRecord(SqsRecordModel):
-    body: Json[ScrapeRequest]  # type: ignore[assignment]
+    body: Json[ScrapeRequest]
 
 
 class ArticleRecord(SqsRecordModel):
-    body: Json[ArticleStored]  # type: ignore[assignment]
+    body: Json[ArticleStored]
 
 
 class _S3Bucket(BaseModel):
@@ -81,4 +74,4 @@ class S3Notification(BaseModel):
 
 
 class S3NotificationRecordSqs(SqsRecordModel):
-    body: Json[S3Notification]  # type: ignore[assignment]
+    body: Json[S3Notification]

@@ -1,5 +1,8 @@
 """One tick of the schedule function: one scrape request per source that is due, then source health (the metrics
-the alarms watch, a log line per unhealthy source, sources/status.json for frontends)."""
+the alarms watch, a log line per unhealthy source, sources/status.json for frontends).
+
+Its event model lives here, not in newsdive.runtime.records: the schedule function imports no SQS record models.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from newsdive.model.sources import parse_sources
 from newsdive.runtime import wiring as default_wiring
@@ -17,6 +21,13 @@ if TYPE_CHECKING:
     from newsdive.health.sources import SourceHealth
     from newsdive.model.sources import Source
     from newsdive.storage.ports import CrawlControl
+
+
+class ScheduleEvent(BaseModel):
+    """EventBridge "Scheduled Event" (rule) or Scheduler payload; only the tick time matters."""
+
+    model_config = ConfigDict(extra="allow")
+    time: AwareDatetime | None = None
 
 
 class ScheduleRun:
