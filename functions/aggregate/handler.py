@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive.model.messages import ArticleStored
-from newsdive.runtime import settings as cfg
 from newsdive.runtime.aggregate_run import AggregateRun
 from newsdive.runtime.idempotency import idempotency
 from newsdive.runtime.observability import get_logger, get_metrics, get_tracer
+from newsdive.runtime.settings import AggregateSettings, settings
+
+if TYPE_CHECKING:
+    from newsdive.model.messages import ArticleStored
 
 logger, metrics, tracer = get_logger("aggregate"), get_metrics("aggregate"), get_tracer("aggregate")
-SETTINGS = cfg.settings(cfg.AggregateSettings)
+SETTINGS = settings(AggregateSettings)
 # The same article content is assigned once; a changed article (new hash) is re-applied to its story.
 config, once = idempotency("[article_id, content_hash]", table=SETTINGS.idempotency_table, hours=24,
                            argument="message")

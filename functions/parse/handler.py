@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive.runtime import settings as cfg
 from newsdive.runtime.observability import get_logger, get_metrics, get_tracer
 from newsdive.runtime.parse_run import ParseRun
+from newsdive.runtime.settings import ParseSettings, settings
 
 logger, metrics, tracer = get_logger("parse"), get_metrics("parse"), get_tracer("parse")
-SETTINGS = cfg.settings(cfg.ParseSettings)
+SETTINGS = settings(ParseSettings)
 
 
 @logger.inject_lambda_context(log_event=False)

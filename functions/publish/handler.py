@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive.publish.settle import is_settle_event, settle_depth
-from newsdive.runtime import settings as cfg
 from newsdive.runtime.observability import get_logger, get_metrics, get_tracer
 from newsdive.runtime.publish_run import PublishRun
+from newsdive.runtime.settings import PublishSettings, settings
 
 logger, metrics, tracer = get_logger("publish"), get_metrics("publish"), get_tracer("publish")
-SETTINGS = cfg.settings(cfg.PublishSettings)
+SETTINGS = settings(PublishSettings)
 
 
 @logger.inject_lambda_context(log_event=False)
 @metrics.log_metrics
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    from newsdive.publish.settle import is_settle_event, settle_depth
+
     run = PublishRun(SETTINGS, logger, metrics)  # this invocation's decisions: nothing is kept across invocations
     if is_settle_event(event):  # the schedule: re-render from the current state
         return run.settle(settle_depth(event))

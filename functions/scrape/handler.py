@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from newsdive.model.messages import ScrapeRequest
-from newsdive.runtime import settings as cfg
 from newsdive.runtime.idempotency import idempotency
 from newsdive.runtime.observability import get_logger, get_metrics, get_tracer
 from newsdive.runtime.scrape_run import ScrapeRun
+from newsdive.runtime.settings import ScrapeSettings, settings
+
+if TYPE_CHECKING:
+    from newsdive.model.messages import ScrapeRequest
 
 logger, metrics, tracer = get_logger("scrape"), get_metrics("scrape"), get_tracer("scrape")
-SETTINGS = cfg.settings(cfg.ScrapeSettings)
+SETTINGS = settings(ScrapeSettings)
 # A request is one source in one schedule slot: a duplicate delivery returns the first result.
 config, once = idempotency("[source.id, slot]", table=SETTINGS.idempotency_table, hours=6, argument="request")
 

@@ -4,6 +4,8 @@ state that outlives an invocation (a warm container serves many). The logic live
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,11 @@ def decorators(source: str, function: str = "lambda_handler") -> list[str]:
     tree = ast.parse(source)
     [entry] = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function]
     return [_name(d) for d in entry.decorator_list]
+
+
+ENV = {"AWS_DEFAULT_REGION": "us-east-1", "RAW_BUCKET": "raw", "STORIES_TABLE": "s", "INDEX_TABLE": "i",
+       "IDEMPOTENCY_TABLE": "idem", "CRAWL_TABLE": "c", "AGGREGATE_QUEUE_URL": "q", "PUBLIC_BUCKET": "pub",
+       "SOURCES_BUCKET": "src", "SCRAPE_QUEUE_URL": "q", "POWERTOOLS_METRICS_DISABLED": "true"}
 
 
 def test_there_are_five_handlers():
@@ -87,3 +94,17 @@ def test_the_decorator_check_reads_the_stack_in_order():
     assert decorators(source) == ["tracer.capture_lambda_handler", "metrics.log_metrics"]
     assert decorators("@logger.inject_lambda_context(log_event=False)\ndef lambda_handler(e, c): ...") == [
         "logger.inject_lambda_context"]
+
+
+@pytest.mark.parametrize("path", [p for p in HANDLERS if p.parent.name != "schedule"], ids=lambda p: p.parent.name)
+def test_a_batch_handler_imports_powertools_batch_before_pydantic(path):
+    """Powertools' batch module imports every parser model (Kafka, Kinesis, CloudWatch...) for its type hints when
+    pydantic is already loaded: a first-party import of a model or of the settings before the run module costs
+    each cold start that much (newsdive bench coldstart). Handlers import their run module first."""
+    probe = ("import importlib.util, sys\n"
+             f"spec = importlib.util.spec_from_file_location('handler', {str(path)!r})\n"
+             "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+             "print('aws_lambda_powertools.utilities.parser.models.kafka' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], env=ENV, capture_output=True, text=True, timeout=120,
+                            check=True)
+    assert result.stdout.strip() == "False"
