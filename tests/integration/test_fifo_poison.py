@@ -107,9 +107,11 @@ def fifo_stack() -> Iterator[Any]:
 
         module = sys.modules[f"newsdive_function_aggregate_{module_name}_{pump._containers}_w0"]
         assert handler is module.lambda_handler
+        from newsdive.runtime import aggregate_run  # the handler's AggregateRun loads each article
+
         faults = Faults()
-        original = module.load_article
-        module.load_article = faults.wrap(original)
+        original = aggregate_run.load_article
+        aggregate_run.load_article = faults.wrap(original)
         logs = io.StringIO()  # the function's JSON log lines, as CloudWatch would keep them
         capture = logging.StreamHandler(logs)
         capture.setFormatter(module.logger.registered_formatter)
@@ -119,7 +121,7 @@ def fifo_stack() -> Iterator[Any]:
             yield stack, session, pump, faults, logs
         finally:
             std_logger.removeHandler(capture)
-            module.load_article = original
+            aggregate_run.load_article = original
 
 
 def _article(n: int, outlet: str = "plain-times") -> Any:
@@ -279,8 +281,6 @@ def test_articles_of_a_story_that_fails_to_publish_count_against_their_sources(f
 def test_a_page_that_fails_parse_on_its_last_delivery_counts_against_its_source(fifo_stack):
     """A timeout is not the source's fault while deliveries remain; on the page's last one the page is lost all
     the same, and it counts (a failure no retry fixes counts at once: tests/unit/test_health.py)."""
-    import sys
-
     from newsdive.health.sources import SourceInfo, source_health
     from newsdive.storage.crawl_dynamo import DynamoCrawlControl
     from newsdive_tools.local.event_shapes import patched_environ, sqs_event
@@ -293,7 +293,7 @@ def test_a_page_that_fails_parse_on_its_last_delivery_counts_against_its_source(
     env = function.environment
     with patched_environ(env):
         load_handler(function, instance=f"_{pump._containers}_w0")
-    module = sys.modules[f"newsdive_function_parse_handler_{pump._containers}_w0"]
+    from newsdive.runtime import parse_run as module  # the handler's ParseRun parses each page
 
     def timing_out(key, deps):
         raise TimeoutError("read timed out")

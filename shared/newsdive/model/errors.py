@@ -6,7 +6,7 @@ dropped connection, a lost optimistic-locking race, another invocation holding t
 much a missing module, a bug, a KeyError in our code: retrying runs the same code on the same input and fails the
 same way. A permanent failure fails its record alone, and the record reaches its queue's DLQ with its reason;
 only a transient one is retried for its own sake, and only a transient one holds back the rest of an ordered
-(FIFO) batch (functions/aggregate/handler.py).
+(FIFO) batch (newsdive.runtime.fifo).
 """
 
 from __future__ import annotations
