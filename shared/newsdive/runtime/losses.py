@@ -33,6 +33,11 @@ class Losses:
         limit = self.max_receive_count
         return is_permanent(exc) or (limit is not None and deliveries is not None and deliveries >= limit)
 
+    def _crawl(self) -> CrawlControl:
+        if self.crawl is None:  # lost() is False without a crawl table, so no caller gets here
+            raise RuntimeError(f"{self.stage}: no crawl table to count a loss in")
+        return self.crawl()
+
     def article(self, source_id: str, article_id: str, exc: BaseException, *, deliveries: int | None = None) -> None:
         """An article this stage failed, counted against its source when it is lost."""
         if not self.lost(exc, deliveries):
@@ -40,7 +45,7 @@ class Losses:
         from newsdive.health.sources import record_stage_failure
 
         try:
-            record_stage_failure(self.crawl(), source_id, self.stage, article_id, exc, now=datetime.now(UTC))
+            record_stage_failure(self._crawl(), source_id, self.stage, article_id, exc, now=datetime.now(UTC))
         except Exception:  # noqa: BLE001 - a missed loss only blurs a health figure
             self.logger.exception("lost article not recorded", article_id=article_id)
 
@@ -51,7 +56,7 @@ class Losses:
         from newsdive.health.sources import record_parse_failure
 
         try:
-            record_parse_failure(self.crawl(), raw(), key, exc, now=datetime.now(UTC))
+            record_parse_failure(self._crawl(), raw(), key, exc, now=datetime.now(UTC))
         except Exception:  # noqa: BLE001 - see article()
             self.logger.exception("parse verdict not recorded", raw_key=key)
 
@@ -66,7 +71,7 @@ class Losses:
             lost = story()
             if lost is None:
                 return
-            control, now = self.crawl(), datetime.now(UTC)
+            control, now = self._crawl(), datetime.now(UTC)
             for member in lost.members.values():
                 record_stage_failure(control, member.outlet_id, self.stage, member.article_id, exc, now=now)
         except Exception:  # noqa: BLE001 - see article()

@@ -70,7 +70,7 @@ class PublishRun:
         if story is None:
             return  # a removal: nothing to render
         self.logger.append_keys(story_id=story.story_id)
-        old = record.dynamodb.old_image or {}
+        old = (record.dynamodb.old_image if record.dynamodb is not None else None) or {}
         result = self.publish.story(story, story_from_doc(old["doc"]) if "doc" in old else None, old.get("category"))
         story, report = result.story, result.report
         if result.outcome == "retired":  # merged into another story: its documents go, its feeds are refreshed
@@ -79,7 +79,7 @@ class PublishRun:
         elif result.outcome != "published":  # rendered earlier in this batch, or by an earlier invocation
             self.logger.info(f"story already published{' in this batch' if report is None else ''}",
                              story_id=story.story_id, version=story.version)
-        else:
+        elif report is not None:  # published here: the render's report
             self.metrics.add_metric(name="DocumentsWritten", unit=MetricUnit.Count, value=len(report.written))
             self.metrics.add_metric(name="StoriesPublished", unit=MetricUnit.Count, value=1)
             self.logger.info("story published", story_id=story.story_id, public_id=story.public_id,
