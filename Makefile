@@ -82,8 +82,11 @@ lint: $(STAMP) ## ruff
 	$(VENV)/bin/ruff check shared tools functions tests scripts
 
 # functions/ is left out: its five handler.py modules share one name (mypy needs a run each), and they are thin.
-typecheck: $(STAMP) ## mypy over the package and the tools
+typecheck: $(STAMP) ## mypy over the package, the tools and each handler
 	$(VENV)/bin/mypy shared/newsdive tools/newsdive_tools
+	@# every handler is a module named handler: one run each, the layer's package on the path as on Lambda
+	@for f in functions/*/handler.py; do MYPYPATH=shared $(VENV)/bin/mypy --no-error-summary $$f || exit 1; done
+	@echo "handlers: no issues found in $$(ls functions/*/handler.py | wc -l) handlers"
 
 validate: $(STAMP) $(TOOLS_STAMP) ## sam validate --lint and cfn-lint on infra/template.yaml
 	$(TOOLS)/bin/sam validate --lint --template infra/template.yaml --region us-east-1

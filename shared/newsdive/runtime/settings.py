@@ -6,7 +6,7 @@ Every variable is set in infra/template.yaml and documented in the README's conf
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar, cast
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,7 +91,19 @@ class PublishSettings(_Settings):
         return self
 
 
-@cache
-def settings(kind: type[_Settings]) -> _Settings:
+S = TypeVar("S", bound=_Settings)
+
+
+def settings(kind: type[S]) -> S:
     """The cached settings of a function; raises pydantic's ValidationError naming each missing variable."""
+    return cast(S, _read(kind))
+
+
+@cache
+def _read(kind: type[_Settings]) -> _Settings:
     return kind()
+
+
+def reset_settings() -> None:
+    """Forget the settings read so far (tests and the local run change the environment between invocations)."""
+    _read.cache_clear()

@@ -126,5 +126,5 @@ def reset() -> None:
 
     for factory in (crawl_state, bucket, queue, stories, candidate_index, scraper, parser, aggregator, publisher):
         factory.cache_clear()
-    cfg.settings.cache_clear()
+    cfg.reset_settings()
     reset_clients()
