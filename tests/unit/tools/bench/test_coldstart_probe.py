@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import site
 import sys
+import time
 from pathlib import Path
 
 from newsdive_tools.bench import coldstart
@@ -45,6 +46,54 @@ def test_the_probe_times_init_and_one_record_in_a_fresh_interpreter(tmp_path):
     assert report["first_ms"] >= 50 and report["init_ms"] > 0
     assert report["aws_calls"] == 0 and report["aws_ms"] == 0
     assert not (probe.tasks["fake"] / "__pycache__").exists()
+    # CPU time: the process's own work, not the time it slept or waited
+    assert report["init_cpu_ms"] > 0 and report["first_cpu_ms"] <= report["first_ms"] - 45
+
+
+def test_a_profiled_probe_lists_the_costliest_imports_and_calls(tmp_path):
+    probe = _probe(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"Records": [{"body": "x"}]}), encoding="utf-8")
+    context = {"function_name": "newsdive-fake", "timeout_seconds": 30}
+    report = probe.run("first", "fake", coldstart._isolated_env({}), str(event), json.dumps(context), profile=True)
+    assert report["result"]["records"] == 1
+    imports, calls = report["profile"]["imports"], report["profile"]["calls"]
+    assert "botocore.httpsession" in {i["module"] for i in imports}  # imported by the first record
+    assert all(i["cumulative_ms"] >= i["self_ms"] >= 0 for i in imports)
+    assert [i["cumulative_ms"] for i in imports] == sorted((i["cumulative_ms"] for i in imports), reverse=True)
+    assert calls and [c["cumulative_ms"] for c in calls] == sorted((c["cumulative_ms"] for c in calls), reverse=True)
+
+
+def _wrapper() -> None:
+    _inner()
+
+
+def _inner() -> None:
+    time.sleep(0.06)
+    sum(range(10))
+
+
+def test_a_chain_of_wrappers_shows_as_its_innermost_call(tmp_path):
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.runcall(_wrapper)
+    profiler.dump_stats(tmp_path / "p.prof")
+    calls = coldstart.top_calls(tmp_path / "p.prof")
+    assert "time.sleep" in calls[0]["function"]
+    assert calls[0]["cumulative_ms"] >= 60 and calls[0]["calls"] == 1
+    assert not any("_wrapper" in c["function"] or "_inner" in c["function"] for c in calls)
+
+
+def test_the_cold_pump_takes_every_argument_the_pump_passes():
+    """The pump's _invoke gained `stage` (scheduled jobs) and the bench's override broke: keep them in step."""
+    import inspect
+
+    from newsdive_tools.local.pump import EventPump
+
+    cold = coldstart.cold_pump(None, {}, {})  # type: ignore[arg-type]
+    assert issubclass(cold, EventPump)
+    assert set(inspect.signature(EventPump._invoke).parameters) <= set(inspect.signature(cold._invoke).parameters)
 
 
 def test_the_peer_is_a_bare_import_of_boto3(tmp_path):
