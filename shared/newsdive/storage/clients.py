@@ -12,18 +12,27 @@ from newsdive.model.errors import NotFoundError, StorageError, VersionConflictEr
 
 
 @cache
-def client(service: str) -> Any:
+def session() -> Any:
+    """The process's one boto3 Session, for every client: each Session loads and parses the service models (and
+    botocore's endpoint and partition data) anew, the largest part of a client's creation on a cold start."""
     import boto3
+
+    return boto3.session.Session()
+
+
+@cache
+def client(service: str) -> Any:
     from botocore.config import Config
 
     # Standard retry mode retries throttling and 5xx with backoff; adaptive would add client-side rate limiting.
     config = Config(retries={"mode": "standard", "max_attempts": 6}, connect_timeout=5, read_timeout=30)
-    return boto3.session.Session().client(service, config=config)
+    return session().client(service, config=config)
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests that switch endpoints or mocks call this)."""
+    """Forget cached clients and the session (tests that switch endpoints or mocks call this)."""
     client.cache_clear()
+    session.cache_clear()
 
 
 @contextmanager
