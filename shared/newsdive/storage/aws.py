@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsdive.model.errors import NotFoundError, StorageError, StorageRejectedError, VersionConflictError
-from newsdive.model.story import StoryRecord, story_doc, story_from_doc
 from newsdive.storage.clients import client as cached_client
 from newsdive.storage.clients import translated
 from newsdive.storage.dynamodb import batch_get, s_value
@@ -26,6 +25,9 @@ from newsdive.storage.ports import (
     StoryBrief,
     StoryRepository,
 )
+
+if TYPE_CHECKING:  # the story model (pydantic, the aggregate's language code) is imported by the story methods only
+    from newsdive.model.story import StoryRecord
 
 
 class S3ObjectStore(ObjectStore):
@@ -265,6 +267,8 @@ class _Partition:
 
 
 def story_to_item(story: StoryRecord) -> dict[str, Any]:
+    from newsdive.model.story import story_doc
+
     item: dict[str, Any] = {
         "story_id": s_value(story.story_id),
         "version": {"N": str(story.version)},
@@ -289,6 +293,8 @@ def story_to_item(story: StoryRecord) -> dict[str, Any]:
 
 def story_from_item(item: Mapping[str, Any]) -> StoryRecord:
     """A story from a DynamoDB item (also a stream record's NewImage, which has the same shape)."""
+    from newsdive.model.story import story_from_doc
+
     return story_from_doc(item["doc"]["S"])
 
 

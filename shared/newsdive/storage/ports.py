@@ -5,8 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from newsdive.model.story import StoryRecord
+if TYPE_CHECKING:  # the story model imports pydantic and the aggregate's language code: not for every port user
+    from newsdive.model.story import StoryRecord
 
 POSTINGS_CAP = 50  # story ids per index key: beyond that a term is too common to tell stories apart
 
