@@ -81,3 +81,24 @@ def test_tracking_list_is_documented_and_matched_case_insensitively() -> None:
             "cmpid", "ocid", "smid"} <= TRACKING_PARAMS
     assert is_tracking_param("FBCLID") and is_tracking_param("utm_anything")
     assert not is_tracking_param("id") and not is_tracking_param("page") and not is_tracking_param("q")
+
+
+def test_the_suffix_rules_are_the_librarys_own():
+    """`SuffixRules` reads the bundled list faster than publicsuffixlist (IDN rules encoded on the first punycode
+    lookup only): the same rules, and the same registered domains."""
+    from publicsuffixlist import PSLFILE, PublicSuffixList
+
+    from newsdive.scrape.urls import SuffixRules, _public_suffixes
+
+    library = PublicSuffixList()
+    with open(PSLFILE, encoding="utf-8") as f:
+        rules = SuffixRules(f.read())
+    assert rules.rules | rules.encoded == library._publicsuffix and rules.max_labels == library._maxlabel
+    assert all(rule in rules for rule in library._publicsuffix)
+    assert "xn--p1ai" in rules and "рф" in rules and "*.xn--p1ai" not in rules and "example.com" not in rules
+    hosts = ["ww2.namibian.com.na", "a.github.io", "city.kobe.jp", "x.y.kawasaki.jp", "www.ck", "a.b.c.d.e.f.co.uk",
+             "bbc.co.uk", "example.xn--p1ai", "пример.рф", "co.uk", "localhost.localdomain", "a.b.unknown-tld",
+             "www.xn--80ak6aa92e.com", "x.xn--85x722f.xn--55qx5d.cn", "city.kawasaki.jp"]
+    fresh = _public_suffixes.__wrapped__()  # before any punycode lookup
+    assert "encoded" not in vars(fresh._publicsuffix)
+    assert [fresh.privatesuffix(h) for h in hosts] == [library.privatesuffix(h) for h in hosts]
