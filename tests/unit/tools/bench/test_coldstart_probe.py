@@ -105,3 +105,11 @@ def test_s3_test_events_are_not_first_records():
     assert coldstart._is_test_event({"Records": [{"body": '{"Event": "s3:TestEvent"}'}]})
     assert not coldstart._is_test_event({"Records": [{"body": '{"Records": []}'}]})
     assert not coldstart._is_test_event({"source": "aws.scheduler"})
+
+
+def test_the_median_container_is_reported_whole():
+    containers = [{"init_cpu_ms": 300, "first_cpu_ms": 500, "run": 1}, {"init_cpu_ms": 200, "first_cpu_ms": 400,
+                  "run": 2}, {"init_cpu_ms": 350, "first_cpu_ms": 100, "run": 3}]
+    assert coldstart.median_container(containers)["run"] == 2  # 600 ms: between 450 and 800
+    assert coldstart.median_container(containers[::2])["run"] == 3  # an even count: the lower one (450 ms)
+    assert coldstart.median_container(containers[:1])["run"] == 1
