@@ -203,7 +203,7 @@ def top_imports(importtime: str, *, top: int = PROFILE_TOP) -> list[dict[str, An
     """The modules whose import cost most, cumulative (their own imports included), from `-X importtime`'s lines
     (`import time: self [us] | cumulative | imported package`); a module nested under one listed is listed too,
     with its depth, so that the list reads as where the time went."""
-    imports = []
+    imports: list[dict[str, Any]] = []
     for line in importtime.splitlines():
         if not line.startswith("import time:") or "imported package" in line:
             continue
