@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from newsdive.model.article import Article, SourceRef, url_id
 from newsdive.model.sources import Bias
@@ -51,3 +54,20 @@ def article(outlet: str, title: str, body: str, *, hours: float = 0, n: int = 0,
         content_hash=url_id(body),
         language="en",
     )
+
+
+def stream_event(stories) -> dict:
+    """A DynamoDB stream batch inserting these stories, shaped as events/publish_stream_insert.json (one record
+    each, in order)."""
+    sample = Path(__file__).resolve().parents[2] / "events" / "publish_stream_insert.json"
+    template = json.loads(sample.read_text(encoding="utf-8"))["Records"][0]
+    records = []
+    for n, story in enumerate(stories):
+        record = copy.deepcopy(template)
+        record["eventID"] = f"event-{n}"
+        record["dynamodb"]["Keys"] = {"story_id": {"S": story.story_id}}
+        record["dynamodb"]["NewImage"] = {"story_id": {"S": story.story_id}, "category": {"S": story.category},
+                                          "doc": {"S": story.model_dump_json()}}
+        record["dynamodb"]["SequenceNumber"] = str(1000 + n)
+        records.append(record)
+    return {"Records": records}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import importlib.util
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +16,7 @@ from newsdive.publish.stage import REMOVED, Publisher, PublishReport, invalidate
 from newsdive.storage.aws import CloudFrontCdn
 from newsdive.storage.memory import MemoryCandidateIndex, MemoryCdn, MemoryObjectStore, MemoryStoryRepository
 
-from ..factories import BRIDGE, CHESS, FLOOD, article
+from ..factories import BRIDGE, CHESS, FLOOD, article, stream_event
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -79,21 +78,6 @@ def test_cloudfront_adapter_sends_one_create_invalidation_for_its_distribution()
         stubber.assert_no_pending_responses()
 
 
-def _stream_event(stories) -> dict:
-    event = json.loads((ROOT / "events" / "publish_stream_insert.json").read_text(encoding="utf-8"))
-    template = event["Records"][0]
-    records = []
-    for n, story in enumerate(stories):
-        record = copy.deepcopy(template)
-        record["eventID"] = f"event-{n}"
-        record["dynamodb"]["Keys"] = {"story_id": {"S": story.story_id}}
-        record["dynamodb"]["NewImage"] = {"story_id": {"S": story.story_id}, "category": {"S": story.category},
-                                          "doc": {"S": story.model_dump_json()}}
-        record["dynamodb"]["SequenceNumber"] = str(1000 + n)
-        records.append(record)
-    return {"Records": records}
-
-
 @pytest.fixture
 def handler(monkeypatch):
     """functions/publish/handler.py with an in-memory publisher and CDN (its own module, a fresh cold start)."""
@@ -120,7 +104,7 @@ def handler(monkeypatch):
 
 def test_a_stream_batch_is_published_with_a_single_invalidation_of_everything_it_wrote(handler):
     module, context, stories, publisher, cdn = handler
-    event = _stream_event(stories.newest(limit=10))
+    event = stream_event(stories.newest(limit=10))
     assert module.lambda_handler(event, context) == {"batchItemFailures": []}
     [paths] = cdn.invalidations.values()  # three stories, their feeds, sitemap, schemas: one request, for the schemas
     written = publisher.public.keys("")
@@ -153,7 +137,7 @@ def test_a_batch_renders_each_state_of_a_story_once(handler, monkeypatch):
 
     real = publish_batch.publish
     monkeypatch.setattr(publish_batch, "publish", lambda s, deps: rendered.append(s.story_id) or real(s, deps))
-    event = _stream_event([story, story, story])
+    event = stream_event([story, story, story])
     assert module.lambda_handler(event, context) == {"batchItemFailures": []}
     assert rendered == [story.story_id]
     assert f"deep-dives/{story.public_id}.json" in publisher.public.keys("deep-dives/")

@@ -3,8 +3,6 @@ index, with one CDN invalidation; the settle schedule; failures that are logged 
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from newsdive.model.errors import StorageError
 from newsdive.runtime import settings as cfg
 from newsdive.runtime.publish_run import PublishRun
 
-from ..factories import BRIDGE, CHESS, FLOOD, article
+from ..factories import BRIDGE, CHESS, FLOOD, article, stream_event
 from .fakes import NO_FAILURES, failed, lost_reasons
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,22 +29,9 @@ def stories(wiring):
     return wiring.stories.newest(limit=10)
 
 
-def stream(stories) -> dict:
-    event = json.loads((ROOT / "events" / "publish_stream_insert.json").read_text(encoding="utf-8"))
-    records = []
-    for n, story in enumerate(stories):
-        record = copy.deepcopy(event["Records"][0])
-        record["dynamodb"]["Keys"] = {"story_id": {"S": story.story_id}}
-        record["dynamodb"]["NewImage"] = {"story_id": {"S": story.story_id}, "category": {"S": story.category},
-                                          "doc": {"S": story.model_dump_json()}}
-        record["dynamodb"]["SequenceNumber"] = str(1000 + n)
-        records.append(record)
-    return {"Records": records}
-
-
 def test_a_stream_batch_publishes_each_story_then_the_index_with_one_invalidation(wiring, logger, metrics, context,
                                                                                   stories):
-    assert PublishRun(PUBLISH, logger, metrics, wiring=wiring).batch(stream(stories), context) == NO_FAILURES
+    assert PublishRun(PUBLISH, logger, metrics, wiring=wiring).batch(stream_event(stories), context) == NO_FAILURES
     assert metrics.added["StoriesPublished"] == 3 and metrics.added["IndexDocumentsWritten"] > 0
     assert logger.messages("info").count("story published") == 3 and "index published" in logger.messages()
     assert len(wiring.cdn.invalidations) == 1
@@ -64,7 +49,7 @@ def test_a_failed_invalidation_is_logged_and_counted_not_raised(wiring, logger, 
         raise StorageError("cloudfront: TooManyInvalidationsInProgress")
 
     monkeypatch.setattr(wiring.cdn, "invalidate", refused)
-    assert PublishRun(PUBLISH, logger, metrics, wiring=wiring).batch(stream(stories), context) == NO_FAILURES
+    assert PublishRun(PUBLISH, logger, metrics, wiring=wiring).batch(stream_event(stories), context) == NO_FAILURES
     assert metrics.added["InvalidationsFailed"] == 1 and "invalidation failed" in logger.messages("warning")
 
 
@@ -77,7 +62,7 @@ def test_a_story_that_fails_for_good_counts_its_articles_against_their_sources(w
 
     monkeypatch.setattr(publish_batch, "publish", broken)
     story = stories[0]
-    assert failed(PublishRun(PUBLISH, logger, metrics, wiring=wiring).batch(stream([story]), context)) == ["1000"]
+    assert failed(PublishRun(PUBLISH, logger, metrics, wiring=wiring).batch(stream_event([story]), context)) == ["1000"]
     [member] = story.members.values()
     assert lost_reasons(wiring.crawl, member.outlet_id) == {"publish:KeyError": 1}
 
