@@ -8,8 +8,9 @@ centibel, the list at index i holding the words of frequency 10 ** (-i / 100). R
 The answers are wordfreq's own, to the last bit. `zipf_frequency` answers from the list only when the tokens
 wordfreq would look up are certain (`lookup_tokens`): a language whose only preprocessing is Unicode NFC and case
 folding, and a text of Latin, Greek or Cyrillic letters, ASCII digits and the marks ' ’ . , - (several tokens
-combine as wordfreq combines them; numbers are weighed by wordfreq's own numbers module). Anything else (French
-elisions before a vowel, other scripts, Turkish dotted I, Chinese, spaces...) is asked of wordfreq itself, imported
+combine as wordfreq combines them, French elisions are cut off as it cuts them, numbers are weighed by wordfreq's
+own numbers module). Anything else (an elision before an accented vowel, other scripts, Turkish dotted I,
+Chinese, spaces...) is asked of wordfreq itself, imported
 then. tests/unit/language/test_word_frequencies.py compares both on every word of several lists and on generated
 strings; decisions/0021 has the measurements.
 """
@@ -153,10 +154,11 @@ def _zipf(freq: float) -> float:
 
 _LETTER, _DIGIT, _APOSTROPHE, _POINT, _COMMA, _BREAK = range(6)
 _MARKS = {"'": _APOSTROPHE, "\u2019": _APOSTROPHE, ".": _POINT, ",": _COMMA, "-": _BREAK}
-# After an apostrophe that follows one or two letters at a token's start, wordfreq splits a vowel or "h" off
-# (French "l'homme" -> "l", "homme"): only these letters are certain not to be split.
+# wordfreq cuts a French or Catalan elision off a token: one or two letters and a straight apostrophe at its start,
+# before a vowel or "h" ("l'homme" -> "l", "homme"; not "l’homme" with a curly one). Certain here for a plain
+# vowel, "h" or "y" after it, and for a consonant (kept whole: "i'm", "we'll"); other letters go to wordfreq.
+_ELIDED = frozenset("aehiouy")
 _KEEPS_ELISION = frozenset("bcdfgjklmnpqrstvwxz")
-_APOSTROPHES = ("'", "\u2019")  # wordfreq checks the first only; both are taken alike here, to be safe
 
 
 @lru_cache(maxsize=65536)
@@ -167,13 +169,14 @@ def lookup_tokens(word: str, lang: str) -> tuple[str, ...] | None:
     boundaries (UAX #29). Over the characters taken here, Latin, Greek and Cyrillic letters, ASCII digits and
     the marks ' ’ . , - those boundaries are: none between letters and digits (rules WB5, WB8-WB10); none at an
     apostrophe or a point between two letters (WB6-WB7), nor at an apostrophe, point or comma between two digits
-    (WB11-WB12); everywhere else. Marks left alone are no token; ’ is then looked up as '."""
+    (WB11-WB12); everywhere else. Marks left alone are no token; ’ is then looked up as '. An elision is cut off
+    as wordfreq cuts it (`_ELIDED`)."""
     if lang not in PLAIN_LANGUAGES:
         return None
     text = unicodedata.normalize("NFC", word).casefold()
     if not text.isascii() and (unicodedata.normalize("NFC", text) != text or text.casefold() != text):
         return None
-    kinds = []
+    kinds: list[int] = []
     for ch in text:
         kind = _MARKS.get(ch)
         if kind is None:
@@ -184,6 +187,11 @@ def lookup_tokens(word: str, lang: str) -> tuple[str, ...] | None:
             else:
                 return None
         kinds.append(kind)
+    return _cut_elisions(_segments(text, kinds))
+
+
+def _segments(text: str, kinds: list[int]) -> list[str]:
+    """The runs of letters and digits between word boundaries, as the rules in `lookup_tokens` place them."""
     tokens: list[str] = []
     start = None
     for i, kind in enumerate(kinds):
@@ -200,11 +208,22 @@ def lookup_tokens(word: str, lang: str) -> tuple[str, ...] | None:
             start = None
     if start is not None:
         tokens.append(text[start:])
-    for token in tokens:  # an apostrophe after one or two word characters at a token's start
-        at = 1 if token[1:2] in _APOSTROPHES else 2 if token[2:3] in _APOSTROPHES and token[1] not in ".," else 0
-        if at and token[at + 1] not in _KEEPS_ELISION:
-            return None
-    return tuple(token.replace("\u2019", "'") for token in tokens)
+    return tokens
+
+
+def _cut_elisions(tokens: list[str]) -> tuple[str, ...] | None:
+    out: list[str] = []
+    for token in tokens:
+        while at := 1 if token[1:2] == "'" else 2 if token[2:3] == "'" else 0:  # one or two letters, then '
+            if token[at + 1] in _ELIDED:
+                out.append(token[:at])
+                token = token[at + 1 :]
+            elif token[at + 1] in _KEEPS_ELISION:
+                break
+            else:
+                return None
+        out.append(token)
+    return tuple(token.replace("\u2019", "'") for token in out)
 
 
 @lru_cache(maxsize=4096)
