@@ -412,7 +412,7 @@ _SMALL_PLACE = 1_000_000
 
 @lru_cache(maxsize=1)
 def _wordfreq_languages() -> frozenset[str]:
-    from wordfreq import available_languages
+    from newsdive.language.word_frequencies import available_languages
 
     return frozenset(available_languages())
 
@@ -422,7 +422,7 @@ def _common_word(name: str, code: str, language: str) -> bool:
     only when the place is large enough to be what the word means more often (populations from countryinfo)."""
     if " " in name or language in _UNSPACED:  # wordfreq would need a word segmenter; no case there anyway
         return False
-    from wordfreq import zipf_frequency
+    from newsdive.language.word_frequencies import zipf_frequency
 
     if language not in _wordfreq_languages():  # wordfreq would answer with its nearest language's words
         return False

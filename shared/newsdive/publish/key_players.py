@@ -101,7 +101,7 @@ def name_language(language: str | None) -> str | None:
     code = (language or "").split("-")[0].lower()
     if not code:
         return None
-    from wordfreq import available_languages, top_n_list
+    from newsdive.language.word_frequencies import available_languages, top_n_list
 
     if code not in available_languages():
         return None
@@ -129,7 +129,7 @@ def _zipf(word: str, language: str, wordlist: str = "small") -> float:
     """wordfreq's Zipf frequency. The small lists (exact above Zipf 3, 0 below; about 0.1 s and a few MB to load
     a language) serve every threshold here; only English frequencies below 3, for the German noun test, need the
     large list (about 1 s and 60 MB on first use)."""
-    from wordfreq import zipf_frequency  # loaded on first use only
+    from newsdive.language.word_frequencies import zipf_frequency
 
     return zipf_frequency(word, language, wordlist=wordlist)
 

@@ -71,12 +71,16 @@ def frequency_language(language: str | None) -> str | None:
     wordfreq itself would answer any code with its nearest list, however far ("zu" gets English): not here."""
     if not language:
         return None
+    from newsdive.language.word_frequencies import available_languages
+
+    code = language.split("-")[0].lower()
+    available = available_languages()
+    if code in available:  # langcodes' closest match to a listed code is itself (tested): no need to import it
+        return code
     try:
         import langcodes
-        from wordfreq import available_languages
 
-        return langcodes.closest_supported_match(language.split("-")[0].lower(), list(available_languages()),
-                                                 max_distance=LANGUAGE_DISTANCE)
+        return langcodes.closest_supported_match(code, list(available), max_distance=LANGUAGE_DISTANCE)
     except (LookupError, ValueError):  # a malformed tag
         return None
 
@@ -105,7 +109,7 @@ def idf(term: str, language: str = "en") -> float:
     if lang in _SEGMENTED_LISTS:
         zipf = _listed_zipf(term, lang)
     else:
-        from wordfreq import zipf_frequency  # heavy (~0.2 s first call): only the aggregate stage needs it
+        from newsdive.language.word_frequencies import zipf_frequency
 
         try:
             zipf = zipf_frequency(term, lang, wordlist=wordlist(lang))
@@ -118,9 +122,9 @@ def idf(term: str, language: str = "en") -> float:
 def _frequency_table(lang: str) -> dict[str, float]:
     """wordfreq's word list of a language read without its tokenizer, with the frequencies of every character
     bigram (and one-character word) summed over the words that contain it."""
-    from wordfreq import get_frequency_dict
+    from newsdive.language.word_frequencies import frequency_dict
 
-    words = get_frequency_dict(lang, wordlist="small")
+    words = frequency_dict(lang, wordlist="small")
     table: dict[str, float] = dict(words)
     grams: defaultdict[str, float] = defaultdict(float)
     for word, freq in words.items():
@@ -144,10 +148,11 @@ def _simplified() -> dict[int, str]:
     import gzip
 
     import msgpack
-    from wordfreq.util import data_path
+
+    from newsdive.language.word_frequencies import data_dir
 
     try:
-        with gzip.open(data_path("_chinese_mapping.msgpack.gz")) as fh:
+        with gzip.open(data_dir() / "_chinese_mapping.msgpack.gz") as fh:
             return msgpack.load(fh, raw=False, strict_map_key=False)
     except OSError:
         return {}
