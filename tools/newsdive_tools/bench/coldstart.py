@@ -10,7 +10,10 @@ kept: every interpreter here runs with -B, on a handler file without a __pycache
     sample web on moto: the tick, a scrape batch, a parse batch, an aggregate batch, a publish batch), the lazy
     imports of the first record counted (feedparser, the extractor, word frequencies, VADER ...). Its peak memory
     (VmHWM, else ru_maxrss) is printed too: the template's MemorySize is sized from it.
-  * peer: `import boto3` in the same kind of interpreter, the floor of any Python Lambda that talks to AWS.
+  * peer: `import boto3` in the same kind of interpreter, the floor of any Python Lambda that talks to AWS;
+  * peer: an empty handler built the house way (`FLOOR_HANDLER`: Powertools Logger, Metrics and BatchProcessor,
+    boto3 and one client, one pydantic model) on one SQS record, in --runs cold containers: what any of our
+    handlers pays before its own work, so that the goal can be read against what the stack itself costs here.
 
 The layer is built for this machine from the same lock and Makefile as `sam build` (shared/Makefile, with
 LAYER_PLATFORM for this machine's wheels), or taken from --layer DIR (a built layer's root, holding python/).
@@ -115,6 +118,42 @@ with open(out, "w", encoding="utf-8") as f:
 """
 
 
+# The second peer: the least a handler built the house way costs before any work of its own (Powertools Logger,
+# Metrics and BatchProcessor, imported before pydantic as the handlers do; boto3 and one client; one pydantic model
+# validating each record's body), run like a handler on one SQS record that it validates and otherwise ignores.
+FLOOR_HANDLER = """\
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+import pydantic
+
+logger, metrics = Logger(service="floor"), Metrics(namespace="newsdive", service="floor")
+SQS = boto3.session.Session().client("sqs")
+
+
+class Body(pydantic.BaseModel):
+    key: str
+
+
+def record_handler(record):
+    return Body.model_validate_json(record.body)
+
+
+@logger.inject_lambda_context(log_event=False)
+@metrics.log_metrics
+def lambda_handler(event, context):
+    return process_partial_response(event=event, record_handler=record_handler,
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=context)
+"""
+FLOOR_EVENT = {"Records": [{
+    "messageId": "m-1", "receiptHandle": "r-1", "body": "{\"key\": \"raw/example.org/1.html\"}",
+    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000", "SenderId": "x",
+                   "ApproximateFirstReceiveTimestamp": "1700000000000"},
+    "messageAttributes": {}, "md5OfBody": "x", "eventSource": "aws:sqs",
+    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:floor", "awsRegion": "us-east-1"}]}
+
+
 class ColdStartError(RuntimeError):
     """Something the bench needs is missing (the message says what)."""
 
@@ -176,7 +215,10 @@ class _Probe:
 
             task = self.work / "task" / name
             task.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(project_root() / "functions" / name / "handler.py", task / "handler.py")
+            if name == "floor":
+                (task / "handler.py").write_text(FLOOR_HANDLER, encoding="utf-8")
+            else:
+                shutil.copy2(project_root() / "functions" / name / "handler.py", task / "handler.py")
             self.tasks[name] = task
         return self.tasks[name]
 
@@ -297,6 +339,24 @@ def cold_pump(probe: _Probe, measured: dict[str, dict[str, Any]], failures: dict
     return ColdPump
 
 
+def floor(probe: _Probe, runs: int) -> dict[str, float]:
+    """The second peer (`FLOOR_HANDLER`) in `runs` cold containers: the median container's figures (by CPU time)."""
+    event = probe.work / "floor-event.json"
+    event.write_text(json.dumps(FLOOR_EVENT), encoding="utf-8")
+    context = {"function_name": "newsdive-floor", "memory_limit_in_mb": 512, "aws_request_id": "r-1",
+               "log_group_name": "/aws/lambda/newsdive-floor", "log_stream_name": "s", "function_version": "$LATEST",
+               "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:newsdive-floor",
+               "timeout_seconds": 30}
+    env = _isolated_env({"POWERTOOLS_LOG_LEVEL": "ERROR"})
+    # a record that fails raises (Powertools' BatchProcessingError when all of a batch's records fail): never timed
+    containers = [probe.run("first", "floor", env, str(event), json.dumps(context)) for _ in range(runs)]
+    c = median_container(containers)
+    return {"init_ms": round(c["init_ms"], 1), "init_cpu_ms": round(c["init_cpu_ms"], 1),
+            "first_record_cpu_ms": round(c["first_cpu_ms"], 1),
+            "init_plus_first_cpu_ms": round(c["init_cpu_ms"] + c["first_cpu_ms"], 1),
+            "max_rss_mb": round(c["maxrss_mb"], 1)}
+
+
 def first_records(probe: _Probe, *, profile: bool = False) -> dict[str, dict[str, Any]]:
     """Run the local pipeline on the sample web; the first invocation of each function is a cold container in
     Python 3.12 (its result goes back to the pump, so the pipeline carries on as on AWS)."""
@@ -367,6 +427,7 @@ def measure(*, runs: int, layer: Path | None, python312: str | None, first: bool
         probe = _Probe(python312, site, runtime_boto3(root, python312), work)
         env = _isolated_env({})
         peer = [probe.run("boto3", "boto3", env) for _ in range(runs)]
+        floor_figures = floor(probe, runs)
         init = {name: [probe.run("init", name, env) for _ in range(runs)] for name in FUNCTIONS}
         pipelines = [first_records(probe, profile=profile) for _ in range(first_runs if first else 0)]
         cold = {name: median_container([p[name] for p in pipelines]) for name in FUNCTIONS} if pipelines else {}
@@ -389,6 +450,7 @@ def measure(*, runs: int, layer: Path | None, python312: str | None, first: bool
     return {"runs": runs, "first_runs": first_runs if first else 0, "python": version,
             "layer": "given" if layer is not None else "built for this machine",
             "peer_import_boto3_ms": _median(peer, "init_ms"), "peer_import_boto3_cpu_ms": _median(peer, "init_cpu_ms"),
+            "peer_floor": floor_figures,
             "handlers": {name: {"init_ms": _median(init[name], "init_ms"),
                                 "init_cpu_ms": _median(init[name], "init_cpu_ms"),
                                 **(first_figures(cold[name]) if name in cold else {}),
@@ -441,6 +503,10 @@ def print_report(report: dict[str, Any]) -> None:
     print(f"{'':<20}{'init':>7}{'x boto3':>8}{'init cpu':>9}{'cold init':>10}{'1st rec own':>12}"
           f"{'AWS calls/ms':>14}{'total own':>10}{'1st cpu':>8}{'total cpu':>10}{'peak MB':>8}")
     print(f"{'peer: import boto3':<20}{peer:>7.0f}{1.0:>8.2f}{peer_cpu:>9.0f}")
+    fl = report["peer_floor"]
+    print(f"{'peer: empty handler':<20}{fl['init_ms']:>7.0f}{fl['init_ms'] / peer:>8.2f}{fl['init_cpu_ms']:>9.0f}"
+          f"{'':>10}{'':>12}{'0/0':>14}{'':>10}{fl['first_record_cpu_ms']:>8.0f}{fl['init_plus_first_cpu_ms']:>10.0f}"
+          f"{fl['max_rss_mb']:>8.0f}" + (f"  over {GOAL_MS}" if fl["init_plus_first_cpu_ms"] > GOAL_MS else ""))
     for name, figures in report["handlers"].items():
         line = (f"{'functions/' + name:<20}{figures['init_ms']:>7.0f}{figures['init_ms'] / peer:>8.2f}"
                 f"{figures['init_cpu_ms']:>9.0f}")

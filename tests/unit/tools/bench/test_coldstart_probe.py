@@ -113,3 +113,25 @@ def test_the_median_container_is_reported_whole():
     assert coldstart.median_container(containers)["run"] == 2  # 600 ms: between 450 and 800
     assert coldstart.median_container(containers[::2])["run"] == 3  # an even count: the lower one (450 ms)
     assert coldstart.median_container(containers[:1])["run"] == 1
+
+
+def test_the_empty_handler_peer_runs_one_record_through_powertools(tmp_path):
+    probe = _probe(tmp_path)
+    figures = coldstart.floor(probe, runs=1)
+    assert figures["init_cpu_ms"] > 0 and figures["first_record_cpu_ms"] > 0
+    assert figures["init_plus_first_cpu_ms"] == round(figures["init_cpu_ms"] + figures["first_record_cpu_ms"], 1)
+    handler = (probe.tasks["floor"] / "handler.py").read_text(encoding="utf-8")
+    # the handlers' own order: Powertools' batch utility before pydantic, so its parser models are not loaded
+    assert handler.index("utilities.batch") < handler.index("import pydantic")
+
+
+def test_the_empty_handler_peer_says_when_its_record_fails(tmp_path, monkeypatch):
+    probe = _probe(tmp_path)
+    monkeypatch.setattr(coldstart, "FLOOR_EVENT", {"Records": [{**coldstart.FLOOR_EVENT["Records"][0],
+                                                                "body": "not json"}]})
+    try:
+        coldstart.floor(probe, runs=1)
+    except coldstart.ColdStartError as exc:
+        assert "floor (first) failed" in str(exc) and "ValidationError" in str(exc)
+    else:
+        raise AssertionError("a failed record must not be timed as the floor")
