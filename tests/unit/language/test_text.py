@@ -1,3 +1,5 @@
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -10,6 +12,21 @@ def test_plain_strips_markup_entities_and_control_characters():
     assert "<" not in text and ">" not in text
     assert "\x00" not in text and "\x1b" not in text and "\u200b" not in text
     assert "Fish & chips" in text
+
+
+def _drop_control_by_character(value: str) -> str:
+    import unicodedata
+
+    value = "".join(ch for ch in value if ch in "\t\n" or not (ord(ch) < 0x20 or ord(ch) == 0x7F))
+    return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch in "\t\n")
+
+
+@given(st.text(max_size=300) | st.text(st.sampled_from("ab \t\n\x00\x1f\x7f\x85\xa0\u00ad\u200b\u2028\u2029"
+                                                       "\u3000\ue000\U000f0000\ufeffé€字"), max_size=60))
+def test_the_printable_fast_path_drops_exactly_what_the_character_test_drops(text):
+    from newsdive.language.plaintext import _drop_control
+
+    assert _drop_control(text) == _drop_control_by_character(text)
 
 
 def test_sentences_keep_abbreviations_and_closing_quotes():
@@ -102,3 +119,36 @@ def test_lead_skips_notices_datelines_and_headings_that_are_not_prose():
 def test_lead_budget_counts_han_and_kana_text():
     paragraph = "新しい橋が開通した。" * 30
     assert len(lead([paragraph], max_words=20, language="ja")) < len(paragraph) // 2
+
+
+def _counts_by_character(text: str) -> tuple[int, int]:
+    from newsdive.language.plaintext import _unspaced
+
+    words = chars = 0
+    for chunk in text.split():
+        n = sum(1 for ch in chunk if _unspaced(ch))
+        if n == 0:
+            words += 1
+        else:
+            chars += n
+            rest = "".join(" " if _unspaced(ch) else ch for ch in chunk)
+            words += sum(1 for part in rest.split() if any(c.isalnum() for c in part))
+    return words, chars
+
+
+_MIXED_SCRIPTS = "ab 1\u0301\u0e19\u0e49\u5927\u6865\u306e\uac00\u00a0\n"
+
+
+@given(st.text(max_size=200) | st.text(st.sampled_from(_MIXED_SCRIPTS), max_size=60))
+def test_word_counts_take_the_fast_path_only_where_it_answers_the_same(text):
+    from newsdive.language.plaintext import _split_counts, _unspaced, word_set
+
+    assert _split_counts(text) == _counts_by_character(text)
+    expected: set[str] = set()
+    for word in re.findall(r"\w+", text.lower()):
+        if any(_unspaced(ch) for ch in word):
+            expected.update(ch for ch in word if _unspaced(ch))
+            expected.update(part for part in "".join(" " if _unspaced(ch) else ch for ch in word).split())
+        else:
+            expected.add(word)
+    assert word_set(text) == expected
