@@ -61,6 +61,10 @@ def _drop_control(value: str) -> str:
     # to this function before.
     if value.isprintable() or value.translate(_TAB_NEWLINE).isprintable():
         return value
+    return _drop_control_by_character(value)
+
+
+def _drop_control_by_character(value: str) -> str:
     return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch in "\t\n")
 
 
@@ -200,6 +204,10 @@ def _split_counts(text: str) -> tuple[int, int]:
     """(whitespace-separated words with no unspaced-script character, unspaced-script characters)."""
     if not _UNSPACED.search(text):  # most text: no character to look at one by one
         return len(text.split()), 0
+    return _split_counts_by_character(text)
+
+
+def _split_counts_by_character(text: str) -> tuple[int, int]:
     words = chars = 0
     for chunk in text.split():
         n = sum(1 for ch in chunk if _unspaced(ch))
@@ -220,6 +228,10 @@ def word_set(text: str) -> set[str]:
     word-overlap measures such as near-duplicate sentences)."""
     if not _UNSPACED.search(text):
         return set(_WORDS.findall(text.lower()))
+    return _word_set_by_character(text)
+
+
+def _word_set_by_character(text: str) -> set[str]:
     out: set[str] = set()
     for word in _WORDS.findall(text.lower()):
         if any(_unspaced(ch) for ch in word):

@@ -1,5 +1,3 @@
-import re
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,19 +12,13 @@ def test_plain_strips_markup_entities_and_control_characters():
     assert "Fish & chips" in text
 
 
-def _drop_control_by_character(value: str) -> str:
-    import unicodedata
-
-    value = "".join(ch for ch in value if ch in "\t\n" or not (ord(ch) < 0x20 or ord(ch) == 0x7F))
-    return "".join(ch for ch in value if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co") or ch in "\t\n")
-
-
 @given(st.text(max_size=300) | st.text(st.sampled_from("ab \t\n\x00\x1f\x7f\x85\xa0\u00ad\u200b\u2028\u2029"
                                                        "\u3000\ue000\U000f0000\ufeffé€字"), max_size=60))
 def test_the_printable_fast_path_drops_exactly_what_the_character_test_drops(text):
-    from newsdive.language.plaintext import _drop_control
+    from newsdive.language.plaintext import _drop_control, _drop_control_by_character
 
-    assert _drop_control(text) == _drop_control_by_character(text)
+    control = "".join(chr(c) for c in range(0x20) if c not in (0x09, 0x0A)) + "\x7f"
+    assert _drop_control(text) == _drop_control_by_character(text.translate(dict.fromkeys(map(ord, control))))
 
 
 def test_sentences_keep_abbreviations_and_closing_quotes():
@@ -121,34 +113,17 @@ def test_lead_budget_counts_han_and_kana_text():
     assert len(lead([paragraph], max_words=20, language="ja")) < len(paragraph) // 2
 
 
-def _counts_by_character(text: str) -> tuple[int, int]:
-    from newsdive.language.plaintext import _unspaced
-
-    words = chars = 0
-    for chunk in text.split():
-        n = sum(1 for ch in chunk if _unspaced(ch))
-        if n == 0:
-            words += 1
-        else:
-            chars += n
-            rest = "".join(" " if _unspaced(ch) else ch for ch in chunk)
-            words += sum(1 for part in rest.split() if any(c.isalnum() for c in part))
-    return words, chars
-
-
 _MIXED_SCRIPTS = "ab 1\u0301\u0e19\u0e49\u5927\u6865\u306e\uac00\u00a0\n"
 
 
 @given(st.text(max_size=200) | st.text(st.sampled_from(_MIXED_SCRIPTS), max_size=60))
 def test_word_counts_take_the_fast_path_only_where_it_answers_the_same(text):
-    from newsdive.language.plaintext import _split_counts, _unspaced, word_set
+    from newsdive.language.plaintext import (
+        _split_counts,
+        _split_counts_by_character,
+        _word_set_by_character,
+        word_set,
+    )
 
-    assert _split_counts(text) == _counts_by_character(text)
-    expected: set[str] = set()
-    for word in re.findall(r"\w+", text.lower()):
-        if any(_unspaced(ch) for ch in word):
-            expected.update(ch for ch in word if _unspaced(ch))
-            expected.update(part for part in "".join(" " if _unspaced(ch) else ch for ch in word).split())
-        else:
-            expected.add(word)
-    assert word_set(text) == expected
+    assert _split_counts(text) == _split_counts_by_character(text)
+    assert word_set(text) == _word_set_by_character(text)
