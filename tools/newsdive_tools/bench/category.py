@@ -19,7 +19,13 @@ under the `--dataset` folders (each may be the data root or the set's own folder
   which the label largely decides, is shown beside it. Per language, too.
 
 Each set is scored per article and per story (the majority of its articles, as a story's category is made).
-Baseline in the same run: always answering the set's most frequent true category (an oracle choice).
+Baseline in the same run: always answering the set's most frequent true category (an oracle choice). Where a set
+has fewer labels than the taxonomy (UCI: four), newsdive is also scored held to them (`in labels`: the section
+when it names one of them, else the keyword vote among them), the figure a classifier of that set's labels would
+get.
+
+`--peer embeddings` also scores a zero-shot sentence-embedding model on UCI and AllSides, in the same run
+(`category_embeddings`; skipped with a note where its packages are absent).
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import sys
 import time
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,6 +201,50 @@ def baseline(cases: list[Case]) -> dict[str, Any]:
     return {"category": best, **score(cases, [best] * len(cases))}
 
 
+def set_labels(cases: Iterable[Case]) -> frozenset[str]:
+    """Every category that is right for some case of a set: the labels the set can tell apart."""
+    return frozenset(c for case in cases for c in case.truth)
+
+
+def best_within(scores: Mapping[str, float], allowed: Iterable[str] | None = None) -> str:
+    """The highest-scoring category among `allowed` (every category when None), ties to the taxonomy's order;
+    the fallback when no allowed category has a score."""
+    from newsdive.aggregate.classify import CATEGORIES, FALLBACK
+
+    keep = set(CATEGORIES if allowed is None else allowed)
+    ranked = [c for c in CATEGORIES if c in keep and c in scores]
+    if not ranked:
+        return FALLBACK
+    best = max(scores[c] for c in ranked)
+    return next(c for c in ranked if scores[c] == best)
+
+
+def categorize_within(case: Case, allowed: frozenset[str]) -> str:
+    """`categorize` held to a set's own labels: the section when it names one of them, else the keyword vote
+    (title x3 and lead) among them only, else the fallback. No outlet country: the sets scored this way have none."""
+    from newsdive.aggregate.classify import _lead, base_language, keyword_scores, section_category
+
+    by_section = section_category(case.section, case.url)
+    if by_section in allowed:
+        return by_section
+    language = base_language(case.language)
+    scores = keyword_scores(_lead(case.body, language), language)
+    for category, hits in keyword_scores(case.title, language).items():
+        scores[category] += 3 * hits
+    return best_within(scores, allowed)
+
+
+def restricted(cases: list[Case]) -> dict[str, Any] | None:
+    """newsdive's figures when it may answer only the set's own labels; None when those are the whole taxonomy."""
+    from newsdive.aggregate.classify import TAXONOMY
+
+    allowed = set_labels(cases)
+    if allowed >= set(TAXONOMY):
+        return None
+    predicted = [categorize_within(c, allowed) for c in cases]
+    return {"labels": sorted(allowed), "all": score(cases, predicted), **_splits(cases, predicted)}
+
+
 def classify_all(cases: list[Case], *, text_only: bool = False) -> tuple[list[str], float]:
     from newsdive.aggregate.classify import categorize
 
@@ -224,6 +274,18 @@ def _splits(cases: list[Case], predicted: list[str]) -> dict[str, Any]:
     return out
 
 
+def peer_sets(roots: list[Path]) -> dict[str, list[Case]]:
+    """The English story sets a peer is scored on (UCI, AllSides), those found under the roots."""
+    sets: dict[str, list[Case]] = {}
+    uci = _find(roots, UCI_FILE, CLUSTERS / UCI_FILE)
+    if uci:
+        sets["uci"] = load_uci(uci)
+    allsides = _find(roots, ALLSIDES_FILE, CLUSTERS / ALLSIDES_FILE)
+    if allsides:
+        sets["allsides"] = load_allsides(allsides)[0]
+    return sets
+
+
 def evaluate(roots: list[Path]) -> dict[str, Any]:
     """Every labelled set found under the roots: figures per set (and per split or language)."""
     results: dict[str, Any] = {}
@@ -236,6 +298,9 @@ def evaluate(roots: list[Path]) -> dict[str, Any]:
         res["baseline"] = baseline(cases)
         res["goal_story_accuracy"] = GOAL_UCI
         res["goal_met_held_out"] = (res["held-out"]["story_accuracy"] or 0) >= GOAL_UCI
+        within = restricted(cases)
+        if within:
+            res["restricted"] = within
         results["uci"] = res
     allsides = _find(roots, ALLSIDES_FILE, CLUSTERS / ALLSIDES_FILE)
     if allsides:
@@ -245,6 +310,9 @@ def evaluate(roots: list[Path]) -> dict[str, Any]:
                                "articles_per_second": round(rate), "baseline": baseline(cases),
                                "unscored_stories": sum(unscored.values()),
                                "unscored_topics": dict(unscored.most_common())}
+        within = restricted(cases)
+        if within:
+            results["allsides"]["restricted"] = within
     manifest = _find(roots, Path("manifest.json"), FUNDUS / "manifest.json")
     if manifest:
         pages = load_fundus(manifest)
@@ -289,12 +357,17 @@ def table(results: dict[str, Any], cold: float | None) -> str:
         lines.append(f"{name:10} {part:22} {s['articles']:8d} {s['stories']:7d} {_pct(s['article_accuracy']):>11} "
                      f"{_pct(s['story_accuracy']):>9} {_pct(s.get('general_share')):>8}")
 
+    def within(r: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        w = r.get("restricted")
+        return [("  in labels: all", w["all"]), ("  in labels: dev", w["dev"]),
+                ("  in labels: held-out", w["held-out"])] if w else []
+
     labels: dict[str, Callable[[dict[str, Any]], list[tuple[str, dict[str, Any]]]]] = {
         "uci": lambda r: [("newsdive: all", r["all"]), ("newsdive: dev", r["dev"]),
-                          ("newsdive: held-out", r["held-out"]),
+                          ("newsdive: held-out", r["held-out"]), *within(r),
                           (f"baseline: {r['baseline']['category']}", r["baseline"])],
         "allsides": lambda r: [("newsdive: all", r["all"]), ("newsdive: dev", r["dev"]),
-                               ("newsdive: held-out", r["held-out"]),
+                               ("newsdive: held-out", r["held-out"]), *within(r),
                                (f"baseline: {r['baseline']['category']}", r["baseline"])],
         "fundus": lambda r: [("newsdive: text only", r["all"]), ("  English", r["english"]),
                              ("  other languages", r["other_languages"]),
@@ -323,6 +396,42 @@ def table(results: dict[str, Any], cold: float | None) -> str:
                      f"{results['uci']['all']['story_accuracy']:.1%}")
     if cold is not None:
         lines.append(f"cold first call (import + language data for en and de): {cold:.3f} s")
+    for name, res in results.items():
+        if res.get("restricted"):
+            lines.append(f"{name}: `in labels` answers only the set's own labels "
+                         f"({', '.join(res['restricted']['labels'])})")
+    return "\n".join(lines)
+
+
+def peer_table(peer: dict[str, Any]) -> str:
+    """The peer's rows (the table's columns), its size and speed; one line when it was skipped."""
+    from newsdive.aggregate.classify import TAXONOMY
+
+    name = peer["name"]
+    if "skipped" in peer:
+        return f"{name}: skipped, {peer['skipped']}"
+    head = f"{'set':10} {'part':30} {'articles':>8} {'stories':>7} {'article acc':>11} {'story acc':>9} {'general':>8}"
+    lines = [head, "-" * len(head)]
+    parts = ("all", "dev", "held-out")
+    for set_name, res in peer["sets"].items():
+        both = res["newsdive_then_model"]
+        # held to the set's labels, where those are fewer than the taxonomy's (else the same figures again)
+        fewer = not set(TAXONOMY) <= set(res["restricted"]["labels"])
+        rows = [*((f"{name}: {p}", res[p]) for p in parts),
+                *((f"  in labels: {p}", res["restricted"][p]) for p in parts if fewer),
+                *((f"newsdive, else model: {p}", both[p]) for p in parts),
+                *((f"  in labels: {p}", both["restricted"][p]) for p in parts if fewer)]
+        for label, s in rows:
+            lines.append(f"{set_name:10} {label:30} {s['articles']:8d} {s['stories']:7d} "
+                         f"{_pct(s['article_accuracy']):>11} {_pct(s['story_accuracy']):>9} "
+                         f"{_pct(s.get('general_share')):>8}")
+        lines.append("")
+    speed = ", ".join(f"{k} {v['articles_per_second']} articles/s" for k, v in peer["sets"].items())
+    cold = peer.get("cold_first_call_seconds")
+    lines.append(f"{name}: {peer['model']} from the package {peer['package']}, "
+                 f"{peer['model_bytes'] / 1e6:.1f} MB on disk; load {peer['load_seconds']:.2f} s"
+                 + (f", cold first call (import, load, one headline) {cold:.2f} s" if cold is not None else "")
+                 + f"; {speed}")
     return "\n".join(lines)
 
 
@@ -333,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
                          "fundus-news-pages")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold first-call measurement")
+    ap.add_argument("--peer", choices=["embeddings"], action="append", default=[],
+                    help="also score a peer on UCI and AllSides: `embeddings`, a zero-shot sentence-embedding "
+                         "model (skipped with a note when its packages are absent)")
     args = ap.parse_args(argv)
     roots = [p for p in args.dataset if p.is_dir()]
     results = evaluate(roots)
@@ -341,10 +453,19 @@ def main(argv: list[str] | None = None) -> int:
               f"{CLUSTERS / UCI_FILE}, {CLUSTERS / ALLSIDES_FILE} or {FUNDUS}/manifest.json); nothing measured.")
         return 0
     cold = None if args.no_cold else cold_first_call()
+    peers: dict[str, Any] = {}
+    if "embeddings" in args.peer:
+        from newsdive_tools.bench import category_embeddings
+
+        peers["embeddings"] = category_embeddings.run(peer_sets(roots), cold=not args.no_cold)
     if args.json:
-        print(json.dumps({"sets": results, "cold_first_call_seconds": cold}, indent=2))
+        print(json.dumps({"sets": results, "cold_first_call_seconds": cold, **({"peers": peers} if peers else {})},
+                         indent=2))
     else:
         print(table(results, cold))
+        for peer in peers.values():
+            print()
+            print(peer_table(peer))
     return 0
 
 

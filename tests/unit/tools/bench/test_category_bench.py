@@ -10,9 +10,13 @@ from newsdive_tools.bench.category import (
     UCI_LABELS,
     Case,
     baseline,
+    best_within,
+    categorize_within,
     fundus_label,
     main,
+    restricted,
     score,
+    set_labels,
     story_split,
 )
 
@@ -117,3 +121,81 @@ def test_missing_parts_are_skipped_and_a_missing_folder_is_no_error(tmp_path, ca
     assert main(["--dataset", str(tmp_path / "news-story-clusters"), "--json", "--no-cold"]) == 0
     sets = json.loads(capsys.readouterr().out)["sets"]
     assert set(sets) == {"allsides"}
+
+
+def test_the_best_category_within_a_set_s_labels_ties_to_the_taxonomy_order():
+    scores = {"politics": 5.0, "business": 3.0, "technology": 3.0}
+    assert best_within(scores) == "politics"
+    assert best_within(scores, {"business", "technology", "health"}) == "business"  # a tie: business first
+    assert best_within(scores, {"health", "sports"}) == "general"  # no allowed category has a score
+    assert best_within({"world": -0.2, "sports": -0.1}) == "sports"  # cosines may be negative
+
+
+def test_a_set_s_labels_and_newsdive_held_to_them():
+    cases = [_case("s1", "business"), _case("s2", "technology", "science")]
+    assert set_labels(cases) == {"business", "technology", "science"}
+    # the senator votes politics, the market business: within business and technology, business is the answer
+    case = Case(story="s", truth=frozenset({"business"}), title="Senator attacks the stock market",
+                url="https://o.example/politics/a-1")
+    assert categorize_within(case, frozenset({"business", "technology"})) == "business"
+    # a section naming an allowed category still comes first
+    assert categorize_within(case, frozenset({"politics", "business"})) == "politics"
+
+
+def test_restricted_figures_only_where_a_set_has_fewer_labels_than_the_taxonomy():
+    from newsdive.aggregate.classify import TAXONOMY
+
+    cases = [Case(story="s1", truth=frozenset({"business"}), title="Senator attacks the stock market", split="dev"),
+             Case(story="s2", truth=frozenset({"health"}), title="Doctors warn lawmakers of a virus",
+                  split="held-out")]
+    figures = restricted(cases)
+    assert figures is not None and figures["labels"] == ["business", "health"]
+    assert figures["all"]["story_accuracy"] == 1.0 and figures["dev"]["stories"] == 1
+    assert restricted([_case(f"s{n}", c) for n, c in enumerate(TAXONOMY)]) is None
+
+
+def test_the_embeddings_peer_is_a_note_when_its_packages_are_absent(tmp_path, capsys, monkeypatch):
+    from newsdive_tools.bench import category_embeddings
+
+    monkeypatch.setattr(category_embeddings, "NEEDS", ("newsdive_no_such_module",))
+    _write_sets(tmp_path)
+    assert main(["--dataset", str(tmp_path), "--no-cold", "--peer", "embeddings"]) == 0
+    out = capsys.readouterr().out
+    assert "minilm zero-shot: skipped, newsdive_no_such_module not installed" in out
+    assert "goal: >= 90%" in out  # newsdive's own figures as before
+    assert main(["--dataset", str(tmp_path), "--no-cold", "--json", "--peer", "embeddings"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert "skipped" in report["peers"]["embeddings"] and report["sets"]["uci"]["restricted"]["labels"]
+
+
+def test_the_embeddings_peer_picks_the_nearest_description_within_the_labels():
+    from newsdive.aggregate.classify import TAXONOMY
+    from newsdive_tools.bench.category_embeddings import DESCRIPTIONS, nearest
+
+    assert set(DESCRIPTIONS) == set(TAXONOMY)
+    row = [0.9 if c == "politics" else 0.5 if c == "business" else 0.1 for c in DESCRIPTIONS]
+    assert nearest([row]) == ["politics"]
+    assert nearest([row], frozenset({"business", "health"})) == ["business"]
+
+
+def test_newsdive_else_the_model_fills_only_the_articles_newsdive_leaves_without_category():
+    from newsdive_tools.bench.category_embeddings import fill
+
+    assert fill(["business", "general", "sports"], ["health", "science", "world"]) == ["business", "science", "sports"]
+
+
+def test_the_peer_s_table_has_its_rows_size_and_speed():
+    from newsdive_tools.bench.category import peer_table
+
+    figures = {"articles": 2, "stories": 1, "article_accuracy": 0.5, "story_accuracy": 1.0, "general_share": 0.0}
+    parts = {p: figures for p in ("all", "dev", "held-out")}
+    labels = {"labels": ["business", "health"], **parts}
+    peer = {"name": "minilm zero-shot", "model": "m", "package": "p", "model_bytes": 91_600_000, "load_seconds": 1.0,
+            "cold_first_call_seconds": 7.5,
+            "sets": {"uci": {**parts, "restricted": labels, "newsdive_then_model": {**parts, "restricted": labels},
+                             "articles_per_second": 120}}}
+    out = peer_table(peer)
+    assert "minilm zero-shot: held-out" in out and "newsdive, else model: all" in out
+    assert "91.6 MB on disk" in out and "cold first call (import, load, one headline) 7.50 s" in out
+    assert "uci 120 articles/s" in out
+    assert out.count("in labels: held-out") == 2  # the set has fewer labels than the taxonomy
