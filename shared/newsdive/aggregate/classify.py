@@ -8,9 +8,10 @@ Categories form a fixed taxonomy: World, Politics, Business, Technology, Science
    mapped across languages (`sections` in ``data/category_words.json``: "politik", "économie", "internacional",
    "国际", "経済", "스포츠"...);
 2. keywords of the article's language, from the title (x3) and the lead. Keyword data exist for
-   `KEYWORD_LANGUAGES` (en, de, fr, es, it, pt, nl, sv, pl, ru, tr, vi, zh, ja, ko); words are compared by their
-   Snowball stem (German, Dutch and Swedish also as the last part of a compound), as written where the stem is
-   short or shared by two categories, in Chinese, Japanese and Korean as substrings. A country the article mainly
+   `KEYWORD_LANGUAGES` (en, de, fr, es, it, pt, nl, sv, pl, ru, uk, tr, ar, hi, vi, zh, ja, ko); words are compared
+   by their Snowball stem (German, Dutch and Swedish also as the last part of a compound), as written where the stem
+   is short or shared by two categories or the language has no stemmer (Vietnamese; Ukrainian, whose data list the
+   inflected forms headlines use), in Chinese, Japanese and Korean as substrings. A country the article mainly
    names that is not its outlet's adds 3 votes for `world`. A language without keyword data gets no keyword
    verdict: never another language's words;
 3. without either, an article that names a country other than its outlet's is `world`;
@@ -59,7 +60,12 @@ _SNOWBALL = {
 }
 _UNSPACED = {"zh", "ja", "ko", "th"}  # scripts written without spaces between words: substrings
 _COMPOUNDING = {"de", "nl", "sv", "da", "no", "nb"}  # a keyword also counts as the last part of a compound
-_WORD = re.compile(r"[^\W_]+(?:[&-][^\W_]+)*")  # apostrophes split: "ECB's", "l'inflation", "Türkiye'de"
+# Vowel signs and other combining marks of Devanagari and Arabic are part of a word ("राजनीति"), though Python's
+# \w does not include them.
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed\u0900-\u0963"
+_LETTER = rf"(?:[^\W_]|[{_MARKS}])"
+_WORD = re.compile(rf"{_LETTER}+(?:[&-]{_LETTER}+)*")  # apostrophes split: "ECB's", "l'inflation", "Türkiye'de"
+_APOSTROPHES = str.maketrans({"\u02bc": "'"})  # Ukrainian "здоровʼя" splits as "здоров'я" does
 _LEAD_WORDS = 250
 _LEAD_CHARS = 600  # unspaced scripts: about as much text as 250 words
 
@@ -89,7 +95,7 @@ def _data() -> dict[str, Any]:
 
 
 KEYWORD_LANGUAGES: tuple[str, ...] = (
-    "en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "ru", "tr", "vi", "zh", "ja", "ko",
+    "en", "de", "fr", "es", "it", "pt", "nl", "sv", "pl", "ru", "uk", "tr", "ar", "hi", "vi", "zh", "ja", "ko",
 )
 
 
@@ -130,7 +136,7 @@ def section_category(section: str | None, url: str | None = None) -> str | None:
     candidates: list[str] = []
     if section:
         lowered = section.lower()
-        candidates.extend(re.findall(r"[^\W\d_][\w-]*", lowered))
+        candidates.extend(re.findall(rf"[^\W\d_][\w{_MARKS}-]*", lowered))
         for word, category in inner.items():
             if word in lowered:
                 return category
@@ -170,7 +176,7 @@ def _keyword_index(language: str) -> tuple[dict[tuple[str, ...], str], list[tupl
             if language in _UNSPACED:
                 substrings.append((word, category))
                 continue
-            tokens = _WORD.findall(word.lower())
+            tokens = _WORD.findall(word.lower().translate(_APOSTROPHES))
             entries.append((tuple(tokens), tuple(_forms(tokens, language)), category))
             if language in _COMPOUNDING and " " not in word and len(word) >= 4:
                 tails.append((word, category))
@@ -213,7 +219,7 @@ def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:  # n
             if hits:
                 scores[category] += hits
         return scores
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(text.lower().translate(_APOSTROPHES))
     stems = _forms(words, lang)
     longest = max((len(p) for p in phrases), default=1)
     matched = [False] * len(stems)

@@ -207,3 +207,78 @@ def test_cjk_words_that_are_also_parts_of_other_words_are_left_out():
     # Korean 전당대회 (party convention) holds 대회 (tournament); 금융감독원 holds 감독 (coach)
     assert categorize("더불어민주당 전당대회 후보 등록", "최고위원 후보들이 등록했다.", language="ko") == "politics"
     assert categorize("金融庁の監督強化", "銀行の経営に影響", language="ja") == "business"
+
+
+def test_ukrainian_keywords_match_as_written_in_their_common_forms():
+    # No Snowball stemmer for Ukrainian: the data list the forms headlines use (вибори, виборів, виборах)
+    assert categorize("Верховна Рада ухвалила законопроєкт про місцеві вибори",
+                      "Депутати проголосували після довгої дискусії.", language="uk") == "politics"
+    assert categorize("Збірна Вербенська виграла матч", "Тренер похвалив гравців після гри.",
+                      language="uk") == "sports"
+    assert categorize("У лікарні Зеленодольська нове відділення", "Пацієнти чекають на лікування.",
+                      language="uk") == "health"
+    assert categorize("Інфляція сповільнилася", "Банки знизили ціни на кредити для бізнесу.",
+                      language="uk") == "business"
+    assert categorize("Новий фільм Оксани Вербицької покажуть на фестивалі", "Режисерка працювала над ним три роки.",
+                      language="uk") == "entertainment"
+    assert categorize("Хакери зламали застосунок міста", "Кібератака тривала дві години.",
+                      language="uk") == "technology"
+    # the apostrophe in "здоров'я" is written three ways; all count
+    for text in ("здоров'я", "здоров’я", "здоровʼя"):
+        assert keyword_scores(text, "uk") == {"health": 1}, text
+    # "прем'єр-міністр" is politics, "прем'єра" (a première) entertainment
+    assert keyword_scores("прем'єр-міністр", "uk") == {"politics": 1}
+    assert keyword_scores("прем'єра", "uk") == {"entertainment": 1}
+
+
+def test_arabic_keywords_with_and_without_the_article():
+    assert keyword_scores("انتخابات", "ar") == {"politics": 1}
+    assert keyword_scores("الانتخابات", "ar") == {"politics": 1}
+    assert categorize("البرلمان يصوت على قانون الانتخابات الجديد", "وقال النواب إن التصويت سيجري الأسبوع المقبل.",
+                      language="ar") == "politics"
+    assert categorize("الفريق يفوز في الدوري", "وقال المدرب إن اللاعبين قدموا موسما رائعا.",
+                      language="ar") == "sports"
+    assert categorize("المستشفى يستقبل مرضى الفيروس", "الأطباء يحذرون من العدوى في مدينة الوادي الأخضر.",
+                      language="ar") == "health"
+    assert categorize("البورصة ترتفع مع تراجع التضخم", "المستثمرين ينتظرون قرار البنك المركزي.",
+                      language="ar") == "business"
+    assert categorize("مهرجان الفيلم القصير يفتتح دورته", "يعرض المهرجان أفلام مخرجين شباب.",
+                      language="ar") == "entertainment"
+
+
+def test_hindi_keywords_keep_their_vowel_signs():
+    # Python's \w leaves out Devanagari vowel signs: a word must not break at them ("राजनीति", not "र", "जन", "त")
+    assert keyword_scores("सरकार", "hi") == {"politics": 1}
+    assert categorize("विधानसभा चुनाव में विपक्ष ने सरकार को घेरा", "मतदान अगले महीने होगा।",
+                      language="hi") == "politics"
+    assert categorize("कप्तान के शतक से मैच जीता", "गेंदबाज ने भी चार विकेट लिए।", language="hi") == "sports"
+    assert categorize("अस्पताल में मरीजों की भीड़", "डॉक्टरों ने इलाज के लिए नया वार्ड खोला।",
+                      language="hi") == "health"
+    assert categorize("शेयर बाजार में तेजी", "निवेशकों को महंगाई के आंकड़ों का इंतजार है।", language="hi") == "business"
+    assert categorize("इसरो का नया उपग्रह", "वैज्ञानिकों ने अंतरिक्ष से पहली तस्वीरें भेजीं।", language="hi") == "science"
+
+
+def test_ukrainian_arabic_and_hindi_texts_that_name_nothing_are_general_and_english_words_decide_nothing():
+    quiet = {
+        "uk": ("Тихий день у Зеленодольську", "Мешканці гуляли в парку біля річки."),
+        "ar": ("يوم هادئ في مدينة الوادي الأخضر", "خرج السكان للتنزه في الحديقة."),
+        "hi": ("रामपुरा गांव में मेले का दिन", "लोग सुबह से घूमने आए।"),
+    }
+    for language, (title, lead) in quiet.items():
+        assert categorize(title, lead, language=language) == FALLBACK, language
+        assert categorize("Election match: football film", "The government and the hospital.",
+                          language=language) == FALLBACK, language
+
+
+def test_ukrainian_arabic_and_hindi_section_names():
+    assert section_category("Політика") == "politics"
+    assert section_category("Світ") == "world"
+    assert section_category("Економіка") == "business"
+    assert section_category("سياسة") == "politics"
+    assert section_category("عربي ودولي") == "world"
+    assert section_category("الرياضة") == "sports"
+    assert section_category("राजनीति") == "politics"
+    assert section_category("खेल") == "sports"
+    assert section_category("विदेश") == "world"
+    assert section_category(None, "https://akhbar.example/%D8%B1%D9%8A%D8%A7%D8%B6%D8%A9/1") == "sports"  # رياضة
+    assert section_category("देश-विदेश") is None  # two categories: no verdict
