@@ -4,7 +4,7 @@
 kind (duplicates, reordered and split batches, processes dying after a write, visibility timeouts lapsing in
 flight, stream records delivered again) at the aggregate and publish stages, and DynamoDB/S3 throttling and 5xx
 plus duplicate deliveries everywhere. Two more runs change the order in which articles reach the aggregator: seed
-606 with faults at every stage, and a fault-free run with 3 workers per stage. Online assignment depends on that
+808 with faults at every stage, and a fault-free run with 3 workers per stage. Online assignment depends on that
 order; re-clustering in canonical order (newsdive.aggregate.recluster) once the run has drained, then settling, makes
 the stories and the documents a function of the articles alone. Every run's documents must be byte-identical to the
 clean run's, each article published exactly once, and its DLQs must hold exactly the clean run's dead letters: the
@@ -26,11 +26,11 @@ RUNS = {  # name -> extra arguments
     "clean": [],
     **{f"seed-{seed}": ["--chaos", str(seed), "--chaos-rate", "0.3", "--chaos-stages", "aggregate,publish"]
        for seed in ORDER_KEPT},
-    "seed-606": ["--chaos", "606", "--chaos-rate", "0.3"],
+    "seed-808": ["--chaos", "808", "--chaos-rate", "0.3"],
     "workers-3": ["--workers", "3"],
 }
-ORDER_CHANGED = ["seed-606", "workers-3"]
-REORDERING_SEED = "seed-606"  # one worker, so the same reordering every time: it changes online decisions
+ORDER_CHANGED = ["seed-808", "workers-3"]
+REORDERING_SEED = "seed-808"  # one worker, so the same reordering every time: it changes online decisions
 FAULTY = [name for name in RUNS if name != "clean"]
 KINDS_RETRIED_BY_THE_SDK = {"throttle", "server-error"}
 KINDS_THAT_REDELIVER = {"duplicate", "reorder", "split", "visibility", "crash", "exhausted", "stream-duplicate"}
@@ -93,7 +93,7 @@ def test_the_reordered_runs_really_built_other_stories_before_reclustering(runs)
     assert clean["recluster"]["articles"] == 55 and clean["recluster"]["conflicts"] == 0
     assert clean["recluster"]["moved"] == 0 and clean["recluster"]["stories_before"] == 21
     reordered, _ = runs[REORDERING_SEED]
-    assert reordered["recluster"]["moved"] > 0
+    assert reordered["recluster"]["moved"] > 0  # 7 with seed 808 (seed 606 moved none once the Ukrainian outlets came)
     assert reordered["recluster"]["stories_after"] == 21
 
 
