@@ -27,6 +27,10 @@ from ..factories import article
     ("A votação foi na quinta-feira.", "pt", [3]),
     ("The council voted on Monday.", "fr", []),  # a language's own names only
     ("The council voted on Monday.", None, [0]),  # unknown: English
+    ("The council voted on Monday.", "sv", []),  # a language without names here: none, never English ones
+    ("Міська рада проголосувала в середу, а мер пішла у п’ятницю.", "uk", [2, 4]),
+    ("У понеділок депутати зібралися знову; неділя минула спокійно.", "uk-UA", [0, 6]),
+    ("Дума проголосовала в пятницу; окружающая среда и неделя ни при чём.", "ru", [4]),
 ])
 def test_named_weekdays(text, language, days):
     assert named_weekdays(text, language) == days

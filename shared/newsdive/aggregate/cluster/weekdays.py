@@ -25,7 +25,14 @@ _NAMES: dict[str, tuple[tuple[str, ...], ...]] = {
     "pt": (("segunda-feira",), ("terca-feira",), ("quarta-feira",), ("quinta-feira",), ("sexta-feira",),
            ("sabado",), ("domingo",)),
     "nl": (("maandag",), ("dinsdag",), ("woensdag",), ("donderdag",), ("vrijdag",), ("zaterdag",), ("zondag",)),
+    # Ukrainian and Russian leads date by "у середу", "в пятницу": the accusative is listed beside the name
+    # (folded: "й" -> "и", "ї" -> "і"). Russian "среда" alone is mostly "environment", "неделя" is "week": left out.
+    "uk": (("понеділок",), ("вівторок",), ("середа", "середу"), ("четвер",), ("п'ятниця", "п'ятницю"),
+           ("субота", "суботу"), ("неділя", "неділю")),
+    "ru": (("понедельник",), ("вторник",), ("среду",), ("четверг",), ("пятница", "пятницу"), ("суббота", "субботу"),
+           ("воскресенье",)),
 }
+_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})  # Ukrainian writes "п’ятниця" and "пʼятниця" too
 
 # English named days that are not the day of the event (holidays, primaries, shows, newspapers).
 _NOT_A_DATE_BEFORE = frozenset(("black", "cyber", "super", "good", "ash", "bloody", "easter", "palm", "holy", "maundy",
@@ -36,7 +43,7 @@ _NOT_A_DATE_AFTER = re.compile(r"\s+(?:night\s+(?:live|football|raw)|times|teleg
 
 @lru_cache(maxsize=16)
 def _pattern(language: str) -> tuple[re.Pattern[str], dict[str, int]]:
-    table = _NAMES.get(language, _NAMES["en"])
+    table = _NAMES[language]
     numbers = {name: day for day, names in enumerate(table) for name in names}
     words = "|".join(sorted(numbers, key=len, reverse=True))
     return re.compile(rf"(?<![\w-])({words})(?![\w-])"), numbers
@@ -44,12 +51,15 @@ def _pattern(language: str) -> tuple[re.Pattern[str], dict[str, int]]:
 
 def _folded(text: str) -> str:
     """Lower case without accents: "miércoles" -> "miercoles"."""
-    return "".join(unicodedata.normalize("NFKD", ch)[:1] for ch in text.lower())
+    return "".join(unicodedata.normalize("NFKD", ch)[:1] for ch in text.lower().translate(_APOSTROPHES))
 
 
 def named_weekdays(text: str, language: str | None = None) -> list[int]:
-    """The weekdays (0 = Monday) that `text` names as dates, sorted; its language's names (English by default)."""
+    """The weekdays (0 = Monday) that `text` names as dates, sorted, by its language's names (English when the
+    language is unknown); none in a language without a table here (never another language's names)."""
     lang = (language or "en").split("-")[0].lower()
+    if lang not in _NAMES:
+        return []
     pattern, numbers = _pattern(lang)
     folded = _folded(text)
     found: set[int] = set()

@@ -106,7 +106,8 @@ _BOILERPLATE_LINE = re.compile(
     r"story continues|article continues|we (?:use|value) cookies|this (?:site|website) uses cookies|"
     r"weiterlesen|mehr zum thema|lesen sie auch|auch interessant|leia (?:mais|também)|lire aussi|"
     r"à lire aussi|leer más|lee también|te puede interesar|leggi anche|czytaj (?:też|także)|"
-    r"читайте также|по теме|previous (?:post|article)|next (?:post|article)|older posts?|newer posts?|"
+    r"читайте также|по теме|читайте також|дивіться також|"
+    r"previous (?:post|article)|next (?:post|article)|older posts?|newer posts?|"
     r"you may also be interested|you may have missed|don'?t miss|posted (?:by|in)|filed under|tags?:|"
     r"publicado por|categor(?:y|ies):)\b",
     re.I,

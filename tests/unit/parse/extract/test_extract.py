@@ -218,6 +218,20 @@ def test_boilerplate_inside_the_article_is_dropped():
         assert noise not in article.text
 
 
+def test_a_ukrainian_read_also_line_is_dropped():
+    body = (
+        "<p>Міська рада Тихоріччя у вівторок обговорила долю старого басейну, закритого відтоді, як два роки тому "
+        "в його дні з'явилася тріщина.</p>"
+        "<p>Читайте також: Мер пообіцяв відремонтувати парк до літа</p>"
+        "<p>Інженери сказали, що ремонт коштуватиме менше за нову будівлю, але насоси й фільтри теж доведеться "
+        "міняти найближчими роками.</p>"
+        "<p>Рішення ухвалять наступного місяця, після громадського обговорення, яке почнеться в п'ятницю.</p>"
+    )
+    article = extract_article(page(body, lang="uk").encode())
+    assert article.text.startswith("Міська рада Тихоріччя") and "Читайте також" not in article.text
+    assert "Інженери сказали" in article.text
+
+
 def test_pull_quote_repeating_body_text_is_dropped_and_whitespace_is_normalised():
     body = BODY.replace(
         "<p>A decision",
