@@ -49,14 +49,21 @@ _SLUG_WORDS = 10
 _SLUG_CHARS = 120  # of the words part; a word of an unspaced script (Thai...) is cut at 40 characters
 
 
-def _ascii_words(title: str) -> list[str]:
+def _ascii_words(title: str, language: str | None = None) -> list[str]:
     """The title's words in ASCII: letters and digits of any script are transliterated (anyascii: Han by
     syllable, Hangul, kana, Cyrillic, Devanagari, Arabic, Greek, accented Latin by letter); everything else separates
-    words. ASCII letters and digits are kept as they are, so an ASCII title's words are the same as before."""
+    words. ASCII letters and digits are kept as they are, so an ASCII title's words are the same as before.
+    Ukrainian is romanised by its official rules first (translitua, KMU 2010: "Климчук" -> "Klymchuk", where
+    anyascii's Russian-style letters give "Klimchuk")."""
     import unicodedata
 
+    text = plain(title)
+    if language and language.split("-")[0].lower() == "uk":
+        from translitua import UkrainianKMU, translit
+
+        text = translit(text, UkrainianKMU)
     out: list[str] = []
-    for ch in plain(title):
+    for ch in text:
         if ch.isascii():
             out.append(ch.lower() if ch.isalnum() else " ")
             continue
@@ -74,15 +81,21 @@ def _ascii_words(title: str) -> list[str]:
     return [w[:40] for w in "".join(out).split()]
 
 
-def slugify(title: str, story_id: str) -> str:
+def slugify(title: str, story_id: str, language: str | None = None) -> str:
     """`words-of-the-title-<first 8 of the id>`: at most 10 words and 120 characters of [a-z0-9-], any script
-    transliterated to Latin letters (see `_ascii_words`); the bare id when the title has no letter or digit."""
+    transliterated to Latin letters (see `_ascii_words`; `language`, the title's, picks a language's own
+    romanisation where one is known); the bare id when the title has no letter or digit."""
     words: list[str] = []
-    for word in _ascii_words(title)[:_SLUG_WORDS]:
+    for word in _ascii_words(title, language)[:_SLUG_WORDS]:
         if words and len("-".join([*words, word])) > _SLUG_CHARS:
             break
         words.append(word[:_SLUG_CHARS])
     return "-".join(words) + f"-{story_id[:8]}" if words else story_id
+
+
+def story_slug(story: StoryRecord) -> str:
+    """The story's slug, romanised by the rules of its one language (a story in several languages: anyascii)."""
+    return slugify(story.title, story.story_id, story_language(story.members.values()))
 
 
 def deep_dive_path(story_id: str) -> str:
@@ -250,7 +263,7 @@ def _card(story: StoryRecord) -> Card:
     summary = _summary_text(secs)
     return Card(
         id=story.story_id,
-        slug=slugify(story.title, story.story_id),
+        slug=story_slug(story),
         title=plain(story.title),
         category=story.category,
         regions=story.regions,
@@ -278,7 +291,7 @@ def deep_dive(story: StoryRecord, related: Sequence[StoryRecord], *, summarizer:
     return DeepDive(
         schema_url=schema_path("deep-dive"),
         id=story.story_id,
-        slug=slugify(story.title, story.story_id),
+        slug=story_slug(story),
         url=f"/{deep_dive_path(story.story_id)}",
         title=plain(story.title),
         summary=summary,

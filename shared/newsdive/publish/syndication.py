@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from email.utils import format_datetime
 
 from newsdive.model.story import StoryRecord, story_language
-from newsdive.publish.render import card, deep_dive_path, newest_first, slugify, utc
+from newsdive.publish.render import card, deep_dive_path, newest_first, story_slug, utc
 
 FEED_ITEMS = 50
 
@@ -86,7 +86,7 @@ def sitemap(stories: Sequence[StoryRecord], *, base_url: str, page_url: str = ""
     urlset = etree.Element(f"{{{ns}}}urlset", nsmap={None: ns})  # type: ignore[dict-item]  # stubs: None prefix
     for story in newest_first(stories):
         url = etree.SubElement(urlset, f"{{{ns}}}url")
-        link = story_link(story.story_id, slugify(story.title, story.story_id), base_url=base, page_url=page_url)
+        link = story_link(story.story_id, story_slug(story), base_url=base, page_url=page_url)
         etree.SubElement(url, f"{{{ns}}}loc").text = link
         if story.updated_at:
             etree.SubElement(url, f"{{{ns}}}lastmod").text = utc(story.updated_at).isoformat().replace("+00:00", "Z")

@@ -175,6 +175,27 @@ def test_every_script_gives_letters_within_the_slug_limits(title):
     assert re.search("[a-z]", slug.rsplit("-", 1)[0])
 
 
+def test_ukrainian_titles_are_romanised_by_the_official_rules():
+    title = "Ясногірська лікарня: Олена Климчук і Євген Щербак у п’ятницю"
+    assert slugify(title, "0123abcdef", "uk-UA") == (
+        "yasnohirska-likarnia-olena-klymchuk-i-yevhen-shcherbak-u-piatnytsiu-0123abcd")
+    # the same letters in a Russian or unknown-language title keep anyascii's letters
+    assert slugify("Климчук", "0123abcdef", "ru") == slugify("Климчук", "0123abcdef") == "klimchuk-0123abcd"
+
+
+def test_a_story_slug_follows_its_one_language():
+    from newsdive.model.story import Member, StoryRecord
+    from newsdive.publish.render import story_slug
+
+    def member(i: int, language: str) -> Member:
+        return Member(article_id=f"a{i}", outlet_id=f"o{i}", outlet="Outlet", bias="center", title="Климчук",
+                      url=f"https://o{i}.example/1", lead="", language=language)
+
+    ukrainian = StoryRecord(story_id="0123abcdef", title="Климчук", members={"a1": member(1, "uk")})
+    mixed = StoryRecord(story_id="0123abcdef", title="Климчук", members={"a1": member(1, "uk"), "a2": member(2, "ru")})
+    assert story_slug(ukrainian) == "klymchuk-0123abcd" and story_slug(mixed) == "klimchuk-0123abcd"
+
+
 def test_a_title_without_letters_or_digits_gives_the_bare_id():
     assert slugify("★ — ★", "0123abcdef") == "0123abcdef"
 

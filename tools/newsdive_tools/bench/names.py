@@ -79,7 +79,7 @@ def read_pages(dataset: Path, lead_words: int) -> list[Page]:
             continue
         article = Article(**extracted.model_dump(), id=url_id(case.url or page.id),
                           url=case.url or "https://example.invalid/", source=SourceRef(id="page", name=case.publisher))
-        page.slug = slugify(article.display_title, article.id)
+        page.slug = slugify(article.display_title, article.id, article.language)
         try:
             member = member_of(article)
         except Exception:  # noqa: BLE001, S112 - a stage failing on a page (issue 16's CJK tokenizers): no players
@@ -134,7 +134,7 @@ title, lead, lang = sys.argv[1:4]
 m = Member(article_id="a1", outlet_id="o1", outlet="Outlet", bias="center", title=title,
            url="https://o.example/1", lead=lead, language=lang)
 start = time.perf_counter()
-key_players(StoryRecord(story_id="a1", members={"a1": m}), [m]); slugify(title, "a1")
+key_players(StoryRecord(story_id="a1", members={"a1": m}), [m]); slugify(title, "a1", lang)
 peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))  # kB, this process
 print((time.perf_counter() - start) * 1000, int(peak) / 1024)
 """
