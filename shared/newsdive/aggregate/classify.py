@@ -66,6 +66,9 @@ _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06e
 _LETTER = rf"(?:[^\W_]|[{_MARKS}])"
 _WORD = re.compile(rf"{_LETTER}+(?:[&-]{_LETTER}+)*")  # apostrophes split: "ECB's", "l'inflation", "Türkiye'de"
 _APOSTROPHES = str.maketrans({"\u02bc": "'"})  # Ukrainian "здоровʼя" splits as "здоров'я" does
+# One-letter conjunctions written onto the next word, which the language's stemmer leaves on: tried off a word that
+# matched nothing as written ("والحرب" -> "الحرب"), never off one that did ("وزير" is "minister").
+_CONJUNCTIONS = {"ar": "وف"}
 _LEAD_WORDS = 250
 _LEAD_CHARS = 600  # unspaced scripts: about as much text as 250 words
 
@@ -242,6 +245,14 @@ def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:  # n
                 if key in phrases:
                     scores[phrases[key]] += 1
                     matched[i] = True
+    conjunctions = _CONJUNCTIONS.get(lang, "")
+    for i, word in enumerate(words):  # Arabic "والانتخابات": "and" written onto a word no keyword matched
+        if not matched[i] and len(word) > 3 and word[0] in conjunctions:
+            for key in (tuple(_forms([word[1:]], lang)), (f"={word[1:]}",)):
+                if key in phrases:
+                    scores[phrases[key]] += 1
+                    matched[i] = True
+                    break
     if tails:
         for i, word in enumerate(words):
             if matched[i]:

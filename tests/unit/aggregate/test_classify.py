@@ -234,6 +234,11 @@ def test_ukrainian_keywords_match_as_written_in_their_common_forms():
 def test_arabic_keywords_with_and_without_the_article():
     assert keyword_scores("انتخابات", "ar") == {"politics": 1}
     assert keyword_scores("الانتخابات", "ar") == {"politics": 1}
+    # "and" written onto the word: tried off a word that matched nothing, never off one that did ("وزير", minister)
+    assert keyword_scores("والانتخابات", "ar") == {"politics": 1}
+    assert keyword_scores("والحرب", "ar") == {"world": 1}
+    assert keyword_scores("وزير", "ar") == {"politics": 1}
+    assert keyword_scores("وطن", "ar") == {}
     assert categorize("البرلمان يصوت على قانون الانتخابات الجديد", "وقال النواب إن التصويت سيجري الأسبوع المقبل.",
                       language="ar") == "politics"
     assert categorize("الفريق يفوز في الدوري", "وقال المدرب إن اللاعبين قدموا موسما رائعا.",
