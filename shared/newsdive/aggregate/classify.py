@@ -246,7 +246,7 @@ def keyword_scores(text: str, language: str | None = "en") -> Counter[str]:  # n
                     scores[phrases[key]] += 1
                     matched[i] = True
     conjunctions = _CONJUNCTIONS.get(lang, "")
-    for i, word in enumerate(words):  # Arabic "والانتخابات": "and" written onto a word no keyword matched
+    for i, word in enumerate(words if conjunctions else ()):  # Arabic "والانتخابات": "and" on an unmatched word
         if not matched[i] and len(word) > 3 and word[0] in conjunctions:
             for key in (tuple(_forms([word[1:]], lang)), (f"={word[1:]}",)):
                 if key in phrases:
